@@ -1,0 +1,48 @@
+"""Question identifiers: the one place where a uid is parsed and validated.
+
+Every path on disk and every URL is built from a uid that went through
+:func:`parse_uid`, so nothing outside the pattern ever reaches the filesystem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Question types the site serves, in CONTRACT order.
+TYPES = ("QE", "QG", "QOSD")
+
+_UID = re.compile(r"QANR5L(?P<leg>[1-9][0-9]?)(?P<type>QE|QG|QOSD)(?P<num>[1-9][0-9]{0,6})")
+
+
+class InvalidUid(ValueError):
+    """A string that is not a question uid (``QANR5L{leg}{type}{number}``)."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Uid:
+    """A validated question identifier."""
+
+    legislature: int
+    type: str
+    number: int
+
+    def __str__(self) -> str:
+        return f"QANR5L{self.legislature}{self.type}{self.number}"
+
+    def path(self) -> str:
+        """The page's path relative to the site root (CONTRACT: URL routing)."""
+        return f"/dyn/{self.legislature}/questions/{self}"
+
+
+def parse_uid(text: str) -> Uid:
+    """Parse ``QANR5L16QE200``; raise :class:`InvalidUid` for anything else."""
+    match = _UID.fullmatch(text.strip())
+    if match is None:
+        raise InvalidUid(f"not a question uid: {text!r}")
+    return Uid(int(match["leg"]), match["type"], int(match["num"]))
+
+
+def make_uid(legislature: int, type_: str, number: int) -> Uid:
+    """Build a uid from its parts, validating them the same way."""
+    return parse_uid(f"QANR5L{legislature}{type_}{number}")
