@@ -1,0 +1,66 @@
+"""``anq backfill``: a whole range of numbers, resumable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from flows import progress
+from flows.discovery import find_last, probe_upward
+from flows.pipeline import Target, chunks
+from flows.runner import open_run
+from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
+from extractors.uid import make_uid
+from warehouse.db import session
+from warehouse.load import resume_numbers
+
+
+@flow(name="backfill", validate_parameters=True)
+def backfill(
+    legislature: int,
+    types: list[str] | None = None,
+    from_number: int | None = None,
+    to_number: int | None = None,
+    latest: int | None = None,
+    db: str | None = None,
+    base_url: str | None = None,
+    rate: float | None = None,
+    archive: str | None = None,
+    batch_size: int | None = None,
+    miss_run: int | None = None,
+) -> dict[str, Any]:
+    """Fetch numbers ``from_number``..``to_number`` of one legislature.
+
+    Without ``to_number`` it goes up until a run of misses. ``latest`` N
+    first finds the highest number and takes the N below it. Numbers already
+    settled (loaded, or known absent) are skipped, so a killed backfill
+    resumes where it stopped.
+    """
+    params = dict(locals())
+    settings = settings_from({**params, "legislatures": [legislature]})
+    logger = get_run_logger()
+    with open_run("backfill", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
+        for type_ in settings.types:
+            low = max(1, from_number or 1)
+            if latest:
+                last = find_last(batcher(run), legislature, type_)
+                low = max(low, last - latest + 1)
+                logger.info("L%d %s: last number near %d", legislature, type_, last)
+            high = to_number
+            with session(settings.db) as con:
+                settled = resume_numbers(con, legislature, type_, low, high)
+            if high is None:
+                found = probe_upward(
+                    batcher(run), legislature, type_, low, miss_run=settings.miss_run,
+                    batch_size=settings.batch_size, settled=settled,
+                )
+            else:
+                todo = [Target(make_uid(legislature, type_, n)) for n in range(low, high + 1)
+                        if n not in settled]
+                progress.add_total(len(todo))
+                for batch in chunks(todo, settings.batch_size):
+                    process_batch(run, batch)
+                found = len(todo)
+            logger.info("L%d %s: %d numbers done from %d", legislature, type_, found, low)
+        return run.summary()

@@ -1,0 +1,45 @@
+"""``anq fetch UID ...``: fetch and load named questions now, due or not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from extractors.uid import parse_uid
+from flows import progress
+from flows.pipeline import Target, chunks
+from flows.runner import open_run
+from flows.tasks import prefect_run_id, process_batch, settings_from
+from warehouse.db import session
+from warehouse.load import validators
+
+
+@flow(name="fetch", validate_parameters=True)
+def fetch(
+    uids: list[str],
+    force: bool = False,
+    db: str | None = None,
+    base_url: str | None = None,
+    rate: float | None = None,
+    archive: str | None = None,
+    batch_size: int | None = None,
+) -> dict[str, Any]:
+    """Fetch the named questions (a 304 still counts: nothing changed).
+
+    ``force`` drops the conditional-request validators, so the pages are
+    downloaded, archived and parsed again even when the server says 304.
+    """
+    params = dict(locals())
+    parsed = sorted(dict.fromkeys(parse_uid(uid) for uid in uids))
+    settings = settings_from(params)
+    with open_run("fetch", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
+        known: dict[str, tuple[str | None, str | None]] = {}
+        if not force:
+            with session(settings.db) as con:
+                known = validators(con, [str(uid) for uid in parsed])
+        targets = [Target(uid, *known.get(str(uid), (None, None))) for uid in parsed]
+        progress.add_total(len(targets))
+        for batch in chunks(targets, settings.batch_size):
+            process_batch(run, batch)
+        return run.summary()

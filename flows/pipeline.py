@@ -1,0 +1,184 @@
+"""The page pipeline as plain functions: fetch → archive → extract → load.
+
+Flows call these; nothing here imports Prefect, so the whole way of one page
+can be tested, benchmarked and reasoned about without an orchestrator. Every
+page ends as exactly one :class:`~warehouse.load.Observation`, whatever went
+wrong with it: a failure is data, recorded and retried, never a crash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors import ExtractionError, NotAQuestion, Question, extract
+from extractors.fetch import FetchResult, PoliteClient
+from extractors.uid import Uid
+from warehouse.archive import RawArchive
+from warehouse.db import session
+from warehouse.load import BatchCounts, Observation, load_batch
+
+log = logging.getLogger("anq.pipeline")
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A page to ask for, with the validators of its last answer."""
+
+    uid: Uid
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(slots=True)
+class FieldFill:
+    """Per template generation: pages seen and how many filled each field."""
+
+    pages: dict[str, int] = field(default_factory=dict)
+    filled: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, question: Question) -> None:
+        template = question.template or "unknown"
+        self.pages[template] = self.pages.get(template, 0) + 1
+        for name, value in question.as_row().items():
+            if value is not None:
+                key = (template, name)
+                self.filled[key] = self.filled.get(key, 0) + 1
+
+    def merge(self, other: FieldFill) -> None:
+        for template, count in other.pages.items():
+            self.pages[template] = self.pages.get(template, 0) + count
+        for key, count in other.filled.items():
+            self.filled[key] = self.filled.get(key, 0) + count
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch did: load counts, each number's outcome, field fill."""
+
+    counts: BatchCounts
+    outcomes: dict[int, str]
+    fill: FieldFill
+    requests: int
+    extracted: int
+    pages_received: int
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """The pieces a run shares: one polite client, one archive, one DB path."""
+
+    client: PoliteClient
+    archive: RawArchive
+    db: Path
+    clock: Clock
+
+    def run_batch(self, run_id: str, targets: Sequence[Target]) -> BatchResult:
+        """Fetch, archive and extract every target, then load them in one transaction."""
+        before = self.client.requests_made
+        observations = [observe(self.client, self.archive, t, self.clock) for t in targets]
+        requests = self.client.requests_made - before
+        with session(self.db) as con:
+            counts = load_batch(con, run_id, observations, requests=requests)
+        return summarise(observations, counts, requests)
+
+
+def summarise(
+    observations: Sequence[Observation], counts: BatchCounts, requests: int
+) -> BatchResult:
+    """Collect per-number outcomes and field fill for discovery and drift alarms."""
+    fill = FieldFill()
+    outcomes: dict[int, str] = {}
+    received = 0
+    for obs in observations:
+        outcomes[obs.uid.number] = obs.outcome
+        if obs.raw_sha256 is not None:
+            received += 1
+        if obs.question is not None:
+            fill.add(obs.question)
+    return BatchResult(counts, outcomes, fill, requests, sum(fill.pages.values()), received)
+
+
+def observe(client: PoliteClient, archive: RawArchive, target: Target, clock: Clock) -> Observation:
+    """Ask for one page and turn whatever happened into an :class:`Observation`."""
+    uid = target.uid
+    result = client.fetch(uid.path(), etag=target.etag, last_modified=target.last_modified)
+    fetched_at = clock()
+    outcome = result.outcome
+    if outcome == "ok" and result.body is not None:
+        return _received(archive, uid, result, fetched_at)
+    if outcome == "not_modified":
+        return _observation(uid, result, fetched_at, "not_modified")
+    if outcome == "not_found":
+        return _observation(uid, result, fetched_at, "not_found")
+    stage = "refused" if result.status is None and _is_refusal(result.error) else "fetch"
+    log.warning("%s: fetch failed: %s", uid, result.error)
+    return _observation(
+        uid, result, fetched_at, "failed", error=result.error or "no answer", error_stage=stage
+    )
+
+
+def _received(archive: RawArchive, uid: Uid, result: FetchResult, at: dt.datetime) -> Observation:
+    """Raw first: archive the body, then parse it."""
+    body = result.body or b""
+    sha = archive.put(uid, body)
+    raw = {"raw_sha256": sha, "raw_size": len(body)}
+    try:
+        parsed = extract(body, result.final_url)
+    except ExtractionError as err:
+        log.warning("%s: extraction failed on %s: %s", uid, err.field, err.reason)
+        return _observation(
+            uid, result, at, "failed", error=str(err), error_stage="extract",
+            error_field=err.field, **raw,
+        )
+    except Exception as err:  # noqa: BLE001 - an extractor bug must not stop the run
+        log.exception("%s: extractor crashed", uid)
+        return _observation(
+            uid, result, at, "failed", error=f"extractor crashed: {err!r}",
+            error_stage="extract", **raw,
+        )
+    if isinstance(parsed, NotAQuestion):
+        return _observation(uid, result, at, "not_found", **raw)
+    if parsed.uid != str(uid):
+        error = f"page holds {parsed.uid}, not {uid}"
+        log.warning("%s: %s", uid, error)
+        return _observation(uid, result, at, "failed", error=error, error_stage="extract", **raw)
+    return _observation(uid, result, at, "question", question=parsed, **raw)
+
+
+def _observation(
+    uid: Uid, result: FetchResult, at: dt.datetime, outcome: str, **extra: object
+) -> Observation:
+    return Observation(  # type: ignore[arg-type]
+        uid=uid,
+        url=result.final_url,
+        fetched_at=at,
+        outcome=outcome,
+        http_status=result.status,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        **extra,
+    )
+
+
+def _is_refusal(error: str | None) -> bool:
+    return error is not None and any(
+        word in error for word in ("robots", "redirect", "too large", "refused", "host")
+    )
+
+
+def chunks(items: Iterable[Target], size: int) -> Iterable[list[Target]]:
+    """Split targets into batches of at most ``size``."""
+    batch: list[Target] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,145 @@
+"""The life of one run: lock, ``runs`` row, the shared pipeline, the outcome.
+
+Every fetching or loading flow opens a :class:`Run` with :func:`open_run`, so
+that locking, crash marking, counting, the run report and drift alarms are
+written once. The Prefect-facing parts (logger, artifact) are isolated in
+``flows.reporting``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from extractors.fetch import PoliteClient
+from flows import progress
+from flows.config import Settings
+from flows.pipeline import BatchResult, FieldFill, Pipeline, Target
+from warehouse.archive import RawArchive
+from warehouse.db import RunLock, session
+from warehouse.load import BatchCounts
+from warehouse.runs import finish_run, start_run
+
+
+class RunFailed(RuntimeError):
+    """The run went through but must be reported failed (drift alarm)."""
+
+
+@dataclass(slots=True)
+class Totals:
+    """Sums of every batch of a run."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    fill: FieldFill = field(default_factory=FieldFill)
+    requests: int = 0
+    extracted: int = 0
+    pages_received: int = 0
+    pages_asked: int = 0
+
+    def add(self, result: BatchResult, asked: int) -> None:
+        for f in fields(BatchCounts):
+            self.counts[f.name] = self.counts.get(f.name, 0) + int(getattr(result.counts, f.name))
+        self.fill.merge(result.fill)
+        self.requests += result.requests
+        self.extracted += result.extracted
+        self.pages_received += result.pages_received
+        self.pages_asked += asked
+
+
+class Run:
+    """One flow run's shared state; batches go through :meth:`batch`."""
+
+    def __init__(self, flow: str, settings: Settings, run_id: str, pipeline: Pipeline | None):
+        self.flow = flow
+        self.settings = settings
+        self.run_id = run_id
+        self.pipeline = pipeline
+        self.totals = Totals()
+
+    def batch(self, targets: list[Target]) -> BatchResult:
+        """Process one batch of pages (fetch, archive, extract, load)."""
+        if self.pipeline is None:
+            raise RuntimeError(f"{self.flow} runs without network")
+        result = self.pipeline.run_batch(self.run_id, targets)
+        self.totals.add(result, len(targets))
+        progress.advance(len(targets))
+        return result
+
+    def summary(self) -> dict[str, Any]:
+        """The run's outcome as plain data (the flow's return value)."""
+        return {"run_id": self.run_id, "flow": self.flow, **self.totals.counts,
+                "requests": self.totals.requests, "pages_asked": self.totals.pages_asked}
+
+
+_held: dict[Path, int] = {}
+_locks: dict[Path, RunLock] = {}
+_held_guard = threading.Lock()
+
+
+@contextmanager
+def hold_run_lock(db: Path) -> Iterator[None]:
+    """Hold the run lock of ``db``; re-entrant within this process.
+
+    The CLI takes the lock before starting Prefect (a second run fails fast,
+    before the API starts) and the flow takes it again (deployments have no
+    CLI): flock would refuse the second taker in the same process, so count.
+    """
+    key = db.resolve()
+    with _held_guard:
+        if key in _held:
+            _held[key] += 1
+        else:
+            lock = RunLock(db)
+            lock.acquire()
+            _locks[key], _held[key] = lock, 1
+    try:
+        yield
+    finally:
+        with _held_guard:
+            _held[key] -= 1
+            if _held[key] == 0:
+                del _held[key]
+                _locks.pop(key).release()
+
+
+@contextmanager
+def open_run(
+    flow: str, settings: Settings, parameters: dict[str, Any], *, network: bool = True,
+    prefect_flow_run_id: str | None = None,
+) -> Iterator[Run]:
+    """Lock the warehouse, record the run, yield it, and record how it ended."""
+    from flows import reporting
+
+    with hold_run_lock(settings.db):
+        with session(settings.db) as con:
+            run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
+        client = PoliteClient(settings.base_url, rate=settings.rate) if network else None
+        pipeline = None
+        if client is not None:
+            pipeline = Pipeline(client, RawArchive(settings.archive), settings.db, settings.clock_now)
+        run = Run(flow, settings, run_id, pipeline)
+        try:
+            yield run
+        except BaseException as err:
+            state = "failed" if isinstance(err, Exception) else "crashed"
+            _finish(settings.db, run_id, state, f"{type(err).__name__}: {err}", None)
+            raise
+        finally:
+            if client is not None:
+                client.close()
+        alarms = reporting.drift_alarms(settings.db, run)
+        report = reporting.run_report(settings.db, run, alarms)
+        _finish(settings.db, run_id, "failed" if alarms else "completed", "; ".join(alarms) or None,
+                report)
+        reporting.publish(run, report)
+        if alarms:
+            raise RunFailed("; ".join(alarms))
+
+
+def _finish(db: Path, run_id: str, state: str, message: str | None, report: str | None) -> None:
+    with session(db) as con:
+        finish_run(con, run_id, state, message=message, report=report)

@@ -1,0 +1,57 @@
+"""``anq sync``: the nightly job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from flows import progress
+from flows.discovery import probe_upward
+from flows.pipeline import Target, chunks
+from flows.runner import open_run
+from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
+from warehouse.db import session
+from warehouse.load import due_targets, known_numbers
+
+
+@flow(name="sync", validate_parameters=True)
+def sync(
+    db: str | None = None,
+    base_url: str | None = None,
+    rate: float | None = None,
+    legislatures: list[int] | None = None,
+    types: list[str] | None = None,
+    all_open: bool = False,
+    archive: str | None = None,
+    batch_size: int | None = None,
+    miss_run: int | None = None,
+) -> dict[str, Any]:
+    """Discover new questions, refresh the open ones that are due, retry failures.
+
+    ``all_open`` refreshes every open question whatever its schedule.
+    Parameters left ``None`` come from ``ANQ_*`` variables or defaults.
+    """
+    params = dict(locals())
+    settings = settings_from(params)
+    logger = get_run_logger()
+    with open_run("sync", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
+        for legislature in settings.legislatures:
+            for type_ in settings.types:
+                with session(settings.db) as con:
+                    start = known_numbers(con, legislature, type_) + 1
+                found = probe_upward(
+                    batcher(run), legislature, type_, start,
+                    miss_run=settings.miss_run, batch_size=settings.batch_size,
+                )
+                logger.info("L%d %s: %d new questions from number %d", legislature, type_,
+                            found, start)
+        with session(settings.db) as con:
+            due = due_targets(con, settings.clock_now(), settings.legislatures, settings.types,
+                              all_open=all_open)
+        logger.info("%d pages due for a refresh or a retry", len(due))
+        progress.add_total(len(due))
+        targets = [Target(t.uid, t.etag, t.last_modified) for t in due]
+        for batch in chunks(targets, settings.batch_size):
+            process_batch(run, batch)
+        return run.summary()

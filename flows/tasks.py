@@ -1,0 +1,48 @@
+"""The Prefect tasks: one per batch of pages, never one per page.
+
+Tasks take the run (which holds an httpx client) as an argument, so result
+caching is off (``NO_CACHE``): hashing a client is meaningless and Prefect
+logs an error trying.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.config import Settings, resolve
+from flows.pipeline import BatchResult, Target
+from flows.runner import Run
+
+
+@task(name="batch", cache_policy=NO_CACHE, task_run_name="batch-{targets[0].uid}")
+def process_batch(run: Run, targets: list[Target]) -> BatchResult:
+    """Fetch, archive, extract and load one batch in one transaction."""
+    result = run.batch(targets)
+    counts = result.counts
+    get_run_logger().info(
+        "batch from %s: %d pages, %d new, %d changed, %d unchanged, %d not found, %d failed",
+        targets[0].uid, len(targets), counts.new, counts.changed, counts.unchanged,
+        counts.not_found, counts.failures,
+    )
+    return result
+
+
+def batcher(run: Run) -> Any:
+    """A one-argument batch function for the discovery helpers."""
+    return lambda targets: process_batch(run, targets)
+
+
+def settings_from(params: dict[str, Any]) -> Settings:
+    """Resolve a flow's parameters (None = environment or default)."""
+    keys = ("db", "base_url", "rate", "legislatures", "types", "archive", "batch_size", "miss_run")
+    return resolve(**{key: params.get(key) for key in keys})
+
+
+def prefect_run_id() -> str | None:
+    """The current Prefect flow run's id, recorded in ``runs``."""
+    value = flow_run.get_id()
+    return str(value) if value else None
