@@ -1,0 +1,133 @@
+"""Finding a field by the label the page prints beside it.
+
+House rule: match fields by label text, never by position. Labels drift
+between template generations in case, accents, punctuation and separators
+("Ministère interrogé :", "Ministère interrogé >", "MINISTERE INTERROGE",
+"Ministère  interrogé&nbsp;:"), so every comparison goes through
+:func:`fold`, which lower-cases, strips accents, unifies apostrophes and
+collapses whitespace, and separators (``:``, ``>``, ``-``) are ignored at the
+label's end.
+
+:func:`fold` keeps the string's length (one character in, one out), so a
+match found in the folded text is at the same offsets in the original: that
+is how :func:`strip_label` returns the value *as displayed*.
+
+Typical uses::
+
+    value = strip_label("Ministère interrogé > Économie", "Ministère interrogé")
+    # "Économie"
+    index = LabelIndex([("Rubrique :", node1), ("Ministère répondant :", node2)])
+    index.get("Ministère attributaire", "Ministère répondant")  # node2
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+#: Characters that may separate a label from its value (stripped at both ends).
+SEPARATORS = " :>-–—\u00a0\t\r\n"
+
+
+def _fold_char(ch: str) -> str:
+    if ch in "’‘`´ʼ":
+        return "'"
+    if ch.isspace():
+        return " "
+    base = unicodedata.normalize("NFD", ch)[0].lower()
+    return base if len(base) == 1 else ch
+
+
+#: Length-preserving translation for Latin-1, Latin Extended-A/B and punctuation.
+_FOLD = str.maketrans(
+    {chr(i): _fold_char(chr(i)) for i in range(0x250)}
+    | {ch: _fold_char(ch) for ch in "’‘ʼ\u2009\u202f\u2007\u2002\u2003"}
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, apostrophe-unified copy of ``text``, same length."""
+    return text.translate(_FOLD)
+
+
+def label_key(text: str) -> str:
+    """The comparable form of a label: folded, whitespace collapsed, separators trimmed.
+
+    ``"  Ministère  interrogé > "`` and ``"MINISTERE INTERROGE:"`` both give
+    ``"ministere interroge"``.
+    """
+    return " ".join(fold(text).split()).strip(SEPARATORS)
+
+
+def strip_label(text: str | None, *labels: str) -> str | None:
+    """If ``text`` starts with one of ``labels``, the rest of it (the value).
+
+    The value is returned as displayed (original case and accents), with
+    leading separators removed and whitespace collapsed; ``""`` becomes
+    ``None``. The label must end on a word boundary: ``Rubrique`` does not
+    match ``Rubriques : ...``. ``None`` when no label matches.
+    """
+    if not text:
+        return None
+    flat = " ".join(text.split())
+    folded = fold(flat)
+    for label in labels:
+        key = label_key(label)
+        if folded.startswith(key) and _boundary(folded, len(key)):
+            rest = flat[len(key) :].lstrip(SEPARATORS).rstrip()
+            return rest or None
+    return None
+
+
+def starts_with_label(text: str | None, *labels: str) -> bool:
+    """Whether ``text`` begins with one of ``labels`` (same rules as :func:`strip_label`)."""
+    if not text:
+        return False
+    folded = " ".join(fold(text).split())
+    return any(
+        folded.startswith(key) and _boundary(folded, len(key))
+        for key in (label_key(label) for label in labels)
+    )
+
+
+def is_label(text: str | None, *labels: str) -> bool:
+    """Whether ``text`` is exactly one of ``labels`` (up to case, accents, separators)."""
+    if not text:
+        return False
+    key = label_key(text)
+    return any(key == label_key(label) for label in labels)
+
+
+class LabelIndex(Generic[V]):
+    """Values (nodes, strings, ...) indexed by their label's :func:`label_key`.
+
+    Built once per page from (label text, value) pairs; the first pair wins
+    when a label repeats, as a reader would see the first one.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, V]]) -> None:
+        self._by_key: dict[str, V] = {}
+        for label, value in pairs:
+            self._by_key.setdefault(label_key(label), value)
+
+    def get(self, *labels: str) -> V | None:
+        """The value of the first of ``labels`` the page has, else ``None``."""
+        for label in labels:
+            value = self._by_key.get(label_key(label))
+            if value is not None:
+                return value
+        return None
+
+    def keys(self) -> list[str]:
+        """The folded labels present (for error messages and debugging)."""
+        return list(self._by_key)
+
+    def __contains__(self, label: object) -> bool:
+        return isinstance(label, str) and label_key(label) in self._by_key
+
+
+def _boundary(folded: str, end: int) -> bool:
+    return end >= len(folded) or not folded[end].isalnum()

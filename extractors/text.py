@@ -1,0 +1,217 @@
+"""Turning page markup into the text values the warehouse stores.
+
+Three helpers, shared by every template generation (CONTRACT.md, "How values
+are written"):
+
+* :func:`clean` normalises whitespace: every Unicode space (``&nbsp;``,
+  thin and narrow no-break spaces, tabs, newlines) becomes one space, runs
+  collapse, the value is stripped, and an empty value becomes ``None``.
+* :func:`repair_mojibake` undoes UTF-8 text that was decoded as cp1252/latin-1
+  (``"Ã©"`` → ``"é"``), sequence by sequence and only where the bytes decode
+  back to valid UTF-8.
+* :func:`paragraphs` / :func:`node_text` / :func:`inline_text` walk a
+  selectolax (lexbor) node and build paragraphs the way a reader sees them:
+  blocks, runs of ``<br>`` and table rows end a paragraph, a row's cells are
+  joined by one space, inline tags add nothing. selectolax's own ``text()``
+  cannot do this (``a<br>b`` gives ``ab``), hence the walker.
+
+The walker is iterative (no recursion limit on deeply nested junk) and does
+one dict/set lookup per node; whitespace is normalised once per paragraph
+with ``str.split``, not per node with a regex, because extraction speed
+matters (target: thousands of pages per second on one core).
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+
+#: Tags whose start and end each close the current paragraph.
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center",
+        "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+        "h6", "header", "hgroup", "hr", "html", "legend", "li", "listing", "main",
+        "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
+        "tfoot", "thead", "tr", "ul", "xmp",
+    }
+)  # fmt: skip
+
+#: Table cells: their content is separated from the next cell's by one space.
+CELL_TAGS = frozenset({"td", "th"})
+
+#: Subtrees that never hold readable text (``-comment`` is lexbor's comment node).
+SKIP_TAGS = frozenset(
+    {"script", "style", "template", "noscript", "head", "title", "iframe", "object",
+     "svg", "math", "select", "button", "input", "textarea", "-comment", "-doctype"}
+)  # fmt: skip
+
+#: Characters removed outright: invisible, and never a word separator on these pages.
+_INVISIBLE = {ord("\u200b"): None, ord("\ufeff"): None, ord("\u00ad"): None}
+
+# A marker pushed on the walk stack: "the paragraph ends here".
+_BREAK = "\x00break"
+_CELL_GAP = " "
+
+
+def clean(text: str | None) -> str | None:
+    """Normalise whitespace; ``None`` for ``None`` or a blank value.
+
+    ``str.split()`` with no argument splits on every Unicode whitespace
+    character (``\\xa0``, ``\\u202f``, ``\\u2009``, ...), so one call both maps
+    them to a space and collapses the runs.
+    """
+    if text is None:
+        return None
+    if "\u200b" in text or "\ufeff" in text or "\u00ad" in text:
+        text = text.translate(_INVISIBLE)
+    joined = " ".join(text.split())
+    return joined or None
+
+
+def paragraphs(node: LexborNode | None) -> list[str]:
+    """The paragraphs of ``node`` (itself included), each whitespace-normalised.
+
+    Rules (CONTRACT.md): ``<p>``, ``<div>`` and other blocks, any run of
+    ``<br>``, and each table row end a paragraph; a row's cells are joined by
+    one space; inline elements add nothing, so ``1<sup>er</sup>`` reads
+    ``1er``. Empty paragraphs vanish, which is what makes a *run* of ``<br>``
+    one break. Scripts, styles and comments are skipped.
+    """
+    if node is None:
+        return []
+    out: list[str] = []
+    parts: list[str] = []
+    stack: list[LexborNode | str] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item is _BREAK:
+                _flush(parts, out)
+            else:
+                parts.append(item)
+            continue
+        tag = item.tag
+        if tag == "-text":
+            parts.append(item.text_content or "")
+            continue
+        if tag is None or tag in SKIP_TAGS:
+            continue
+        if tag == "br":
+            _flush(parts, out)
+            continue
+        if tag in BLOCK_TAGS:
+            _flush(parts, out)
+            stack.append(_BREAK)
+        elif tag in CELL_TAGS:
+            parts.append(_CELL_GAP)
+            stack.append(_CELL_GAP)
+        _push_children(item, stack)
+    _flush(parts, out)
+    return out
+
+
+def node_text(node: LexborNode | None) -> str | None:
+    """``node``'s paragraphs joined by exactly one blank line; ``None`` if empty.
+
+    This is the value for ``question_text`` and ``answer_text``.
+    """
+    paras = paragraphs(node)
+    return "\n\n".join(paras) if paras else None
+
+
+def inline_text(node: LexborNode | None) -> str | None:
+    """``node``'s text on one line: paragraphs joined by one space.
+
+    For short fields (a title, a ministry, an author line) where a stray
+    ``<br>`` must still separate words but no paragraph structure is wanted.
+    """
+    return clean(" ".join(paragraphs(node)))
+
+
+def join_paragraphs(paras: list[str]) -> str | None:
+    """Join already-built paragraphs the CONTRACT way (one blank line), dropping blanks."""
+    kept = [p for p in (clean(x) for x in paras) if p]
+    return "\n\n".join(kept) if kept else None
+
+
+def _push_children(node: LexborNode, stack: list[LexborNode | str]) -> None:
+    children: list[LexborNode] = []
+    child = node.child
+    while child is not None:
+        children.append(child)
+        child = child.next
+    children.reverse()
+    stack.extend(children)
+
+
+def _flush(parts: list[str], out: list[str]) -> None:
+    if parts:
+        text = clean("".join(parts))
+        parts.clear()
+        if text:
+            out.append(text)
+
+
+# --- mojibake -----------------------------------------------------------------
+
+# Characters a cp1252 (or latin-1) decoder produces for the bytes 0x80-0xFF.
+# A UTF-8 lead byte seen through cp1252 is one of Â..ô; a continuation byte is
+# one of these. The bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
+# 0x9D) come through latin-1 as C1 controls, hence \x80-\xbf as well.
+_CONT = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+# Lead look-alikes accepted: Â Ã (U+0080-U+00FF: é, à, ç, «, nbsp ...), Å (œ, Œ,
+# Š), â (U+2000-U+2FFF: ’, “, …, –, €). Others (é, È, Ô ...) are ordinary French
+# capitals and lowercase letters too often followed by punctuation to be trusted.
+_MOJIBAKE = re.compile(f"[ÂÃÅâ][{_CONT}]{{1,2}}|[ÂÃ](?=[ \t\r\n])")
+# The no-break space in "à" (C3 A0) and in " " (C2 A0) is often flattened
+# to a plain space after double-encoding: "Ã " is "à ", "Â " is " ". Neither
+# Ã nor Â ends a French word, so a lone one before a space is mojibake.
+_LONE = {"Ã": "à", "Â": ""}
+_TO_BYTE: dict[str, int] = {bytes([b]).decode("latin-1"): b for b in range(0x80, 0x100)}
+_TO_BYTE.update({bytes([b]).decode("cp1252", "ignore"): b for b in range(0x80, 0x100)})
+_TO_BYTE.pop("", None)  # the five bytes cp1252 leaves undefined decode to nothing
+
+
+def looks_like_mojibake(text: str) -> bool:
+    """A cheap pre-check: does ``text`` hold a character that starts mojibake?
+
+    ``Ã`` and ``Â`` never start a French word in mid-text on these pages;
+    ``â€`` is how a curly quote or dash looks when double-encoded.
+    """
+    return "Ã" in text or "Â" in text or "Å" in text or "â€" in text or "â‚" in text or "â„" in text
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo double-encoded UTF-8 (``"dÃ©putÃ©"`` → ``"député"``).
+
+    Each candidate sequence (a UTF-8 lead byte's cp1252 look-alike followed by
+    continuation look-alikes) is turned back into bytes and decoded as UTF-8;
+    it is replaced only if that decoding succeeds and yields one character.
+    A sequence that does not decode is left alone, so correctly encoded text
+    (``"âge"``, ``"Âme"``) is never touched: the repair only happens where
+    the text is clearly double-encoded.
+    """
+    if not looks_like_mojibake(text):
+        return text
+    return _MOJIBAKE.sub(_fix_sequence, text)
+
+
+def _fix_sequence(match: re.Match[str]) -> str:
+    seq = match.group(0)
+    if len(seq) == 1:
+        return _LONE[seq]
+    # How many continuation bytes the lead byte announces (UTF-8 structure):
+    # â is 0xE2, a three-byte lead; Â Ã Å are two-byte leads.
+    need = 2 if seq[0] == "â" else 1
+    if len(seq) < need + 1:
+        return seq
+    head, tail = seq[: need + 1], seq[need + 1 :]
+    try:
+        raw = bytes(_TO_BYTE[ch] for ch in head)
+        fixed = raw.decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return seq
+    return fixed + (repair_mojibake(tail) if tail else "")
