@@ -1,0 +1,226 @@
+"""Opening the warehouse: connect with patience, migrate forward, and lock runs.
+
+Two different locks are at play, on purpose:
+
+* DuckDB's own file lock: while *any* process holds the file (a user's SQL
+  session included), no other process can open it, not even read-only. The
+  pipeline therefore opens the file only for short load transactions (one
+  :func:`session` per batch) and, when it finds the file busy, waits with
+  exponential backoff instead of failing the run (:func:`connect`).
+* :class:`RunLock`: an ``flock`` on ``<db>.lock`` held for a whole run, so that
+  two runs never interleave their batches even though neither keeps the
+  DuckDB file open between batches.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"(?P<version>[0-9]{4})_(?P<name>[a-z0-9_]+)\.sql")
+_LOCK_MESSAGE = "Could not set lock"
+_FIRST_DELAY = 0.05
+_MAX_DELAY = 2.0
+
+
+class DatabaseLocked(RuntimeError):
+    """The DuckDB file stayed held by another process for longer than allowed."""
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the run lock; ``pid`` is its process id (None if unreadable)."""
+
+    def __init__(self, lock_path: Path, pid: int | None) -> None:
+        holder = f"process {pid}" if pid is not None else "another process"
+        super().__init__(f"another anq run ({holder}) is using {lock_path.with_suffix('')}")
+        self.lock_path = lock_path
+        self.pid = pid
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the only kind of timestamp the warehouse stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    wait: float = 600.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting up to ``wait`` seconds for another process to let go.
+
+    A user's SQL session holding the file must delay a run, not fail it; after
+    ``wait`` seconds :class:`DatabaseLocked` says who to close. Pending
+    migrations are applied on a writable connection.
+    """
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open_with_backoff(path, read_only=read_only, wait=wait, sleep=sleep)
+    if not read_only:
+        try:
+            migrate(con)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+def _open_with_backoff(
+    path: Path, *, read_only: bool, wait: float, sleep: Callable[[float], None]
+) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    delay = _FIRST_DELAY
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if _LOCK_MESSAGE not in str(exc):
+                raise
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DatabaseLocked(
+                    f"{path} is held by another process (a SQL session?) "
+                    f"and was not released within {wait:g} s: {exc}"
+                ) from exc
+            log.info("%s is locked by another process; retrying in %.2f s", path, delay)
+            sleep(min(delay, remaining))
+            delay = min(delay * 2, _MAX_DELAY)
+
+
+@contextmanager
+def session(
+    path: Path, *, read_only: bool = False, wait: float = 600.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection: hold the file only as long as the block runs."""
+    con = connect(path, read_only=read_only, wait=wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def available_migrations() -> list[tuple[int, str, str]]:
+    """``(version, name, sql)`` of every ``migrations/NNNN_name.sql``, in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.fullmatch(entry.name)
+        if match is not None:
+            found.append((int(match["version"]), match["name"], entry.read_text("utf-8")))
+    found.sort()
+    versions = [version for version, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number: {versions}")
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations, each in its own transaction; return the versions applied.
+
+    Forward-only: a migration is recorded in ``schema_migrations`` in the same
+    transaction that applies it, so a crash leaves it either fully applied or not at all.
+    """
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied: list[int] = []
+    for version, name, sql in available_migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [version, name, utcnow()],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        log.info("applied migration %04d_%s", version, name)
+        applied.append(version)
+    return applied
+
+
+class RunLock:
+    """An exclusive ``flock`` on ``<db>.lock`` for the length of one run.
+
+    The lock file holds the pid of its holder so that the refusal can say who
+    it is. The file is never deleted: deleting it would let two processes lock
+    two different inodes. The kernel drops the lock if the process dies, so a
+    killed run never leaves a stale lock behind.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        db_path = Path(db_path)
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise :class:`RunLocked` at once (never waits)."""
+        if self._fd is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _read_pid(fd)
+            os.close(fd)
+            raise RunLocked(self.path, pid) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let go of the lock (idempotent)."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(text) if text else None
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,73 @@
+"""When a page is due to be fetched again: the refresh schedule, as a table.
+
+Pure (no I/O, no clock): the loader calls :func:`next_due` with the fetch time
+and stores the answer in ``fetch_state.next_due_at``; ``sync`` asks for every
+open question whose time has come.
+
+Why these intervals: answers to written questions are published in the
+Journal officiel once a week, mostly within the first months of a question's
+life, and a question is "signalée" after two months without an answer. A young
+question is therefore worth a daily look, an old one a fortnightly one:
+
+==============================  ==========
+age of the question             refetched
+==============================  ==========
+up to 2 months (61 days)        every day
+up to 6 months (183 days)       every 3 days
+up to a year (366 days)         every 7 days
+older                           every 14 days
+==============================  ==========
+
+The age is counted from ``question_published_on`` (a question whose date is
+unknown counts as new). Each interval is shortened by :data:`GRACE` so that a
+nightly job, which does not start at exactly the same second every night,
+still finds yesterday's pages due. Answered and withdrawn questions are never
+due (``None``): they only come back with ``anq fetch`` or ``sync --all-open``.
+A page whose last attempt failed is due at once, so the next run retries it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+#: (maximum age in days, refresh interval), first match wins; ``None`` = any age.
+SCHEDULE: tuple[tuple[int | None, timedelta], ...] = (
+    (61, timedelta(days=1)),
+    (183, timedelta(days=3)),
+    (366, timedelta(days=7)),
+    (None, timedelta(days=14)),
+)
+
+#: Slack taken off every interval so that a daily run is not skipped because it
+#: started a few minutes earlier than the previous one.
+GRACE = timedelta(hours=6)
+
+#: Statuses whose questions are never refreshed on schedule.
+CLOSED = frozenset({"answered", "withdrawn"})
+
+
+def refresh_interval(question_published_on: date | None, fetched_at: datetime) -> timedelta:
+    """The interval of :data:`SCHEDULE` for a question of this age at ``fetched_at``."""
+    age = 0 if question_published_on is None else (fetched_at.date() - question_published_on).days
+    for max_age, interval in SCHEDULE:
+        if max_age is None or age <= max_age:
+            return interval
+    raise AssertionError("SCHEDULE must end with a catch-all row")  # pragma: no cover
+
+
+def next_due(
+    status: str | None,
+    question_published_on: date | None,
+    fetched_at: datetime,
+    consecutive_failures: int,
+) -> datetime | None:
+    """When to fetch this page again, or ``None`` for never (unless asked).
+
+    ``status`` is that of the question as now held (``None`` when no question
+    is held for this uid: a gap in the numbering, never refreshed).
+    """
+    if consecutive_failures > 0:
+        return fetched_at
+    if status is None or status in CLOSED:
+        return None
+    return fetched_at + refresh_interval(question_published_on, fetched_at) - GRACE
