@@ -159,7 +159,7 @@ def _insert_versions(con: duckdb.DuckDBPyConnection, today: dt.date) -> None:
         FROM questions
         """
     )
-    history = {
+    history: dict[str, list[tuple[str, int, str | None]]] = {
         "QANR5L17QE5": [
             ("open", 129, None),
             ("open", 100, "Titre corrigé"),

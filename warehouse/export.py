@@ -1,0 +1,110 @@
+"""`anq export`: the public tables and analyst views as Parquet or CSV files.
+
+Why files at all: most people who want the data do not want a DuckDB file (a notebook with
+polars, a spreadsheet, another database). The layout is stable so scripts can point at it:
+
+- Parquet: ``<out>/<relation>/legislature=<N>/data_0.parquet`` for relations that have a
+  ``legislature`` column (hive partitioning: readers can skip legislatures they do not ask
+  for), ``<out>/<relation>.parquet`` for the others (``runs``, ``daily_activity``). Files keep
+  the ``legislature`` column too, so a single file copied elsewhere is still complete.
+- CSV: ``<out>/<relation>.csv``, one file per relation, with a header row.
+
+Each relation's previous output is removed first, so a re-export never mixes old partitions
+(a legislature that disappeared) with new ones. Nothing else under ``<out>`` is touched.
+Read-only: works on a connection opened with ``read_only=True``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+Format = Literal["parquet", "csv"]
+FORMATS: tuple[Format, ...] = ("parquet", "csv")
+
+# The public relations of CONTRACT.md and migration 0002, in the order they are written.
+RELATIONS: tuple[str, ...] = (
+    "questions",
+    "question_versions",
+    "runs",
+    "open_questions",
+    "overdue_questions",
+    "answer_delays",
+    "daily_activity",
+    "status_changes",
+)
+
+PARTITION_COLUMN = "legislature"
+
+
+def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: Format) -> list[Path]:
+    """Write every public relation under ``out_dir``; return the files written, sorted."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for relation in RELATIONS:
+        if fmt == "csv":
+            written.append(_write_csv(con, relation, out_dir))
+        elif _has_column(con, relation, PARTITION_COLUMN):
+            written.extend(_write_partitioned_parquet(con, relation, out_dir))
+        else:
+            written.append(_write_parquet(con, relation, out_dir / f"{relation}.parquet"))
+    return sorted(written)
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
+    """Whether the table or view has the column (views are listed in duckdb_columns too)."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+        [relation, column],
+    ).fetchone()
+    return row is not None and row[0] > 0
+
+
+def _clear(path: Path) -> None:
+    """Remove a previous export of one relation (a file or a partition directory)."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, relation: str, out_dir: Path) -> Path:
+    path = out_dir / f"{relation}.csv"
+    _clear(path)
+    # relation names come from RELATIONS, never from the caller: safe to place in the SQL text
+    con.execute(f"COPY {relation} TO ? (FORMAT csv, HEADER true)", [str(path)])
+    return path
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> Path:
+    _clear(path)
+    con.execute(f"COPY {relation} TO ? (FORMAT parquet, COMPRESSION zstd)", [str(path)])
+    return path
+
+
+def _write_partitioned_parquet(
+    con: duckdb.DuckDBPyConnection, relation: str, out_dir: Path
+) -> list[Path]:
+    """Hive-partitioned by legislature; an empty relation still gets one schema-only file.
+
+    DuckDB writes no file at all for an empty partitioned COPY, and readers then fail on an
+    empty glob; an empty ``data_0.parquet`` at the top of the directory keeps
+    ``<relation>/**/*.parquet`` readable, with the right columns and no rows.
+    """
+    target = out_dir / relation
+    _clear(target)
+    con.execute(
+        f"COPY {relation} TO ? (FORMAT parquet, COMPRESSION zstd,"
+        f" PARTITION_BY ({PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS true)",
+        [str(target)],
+    )
+    files = sorted(target.rglob("*.parquet")) if target.exists() else []
+    if not files:
+        target.mkdir(parents=True, exist_ok=True)
+        files = [_write_parquet(con, relation, target / "data_0.parquet")]
+    return files
