@@ -1,0 +1,275 @@
+"""The extractor: ``extract(html, url) -> Question | NotAQuestion``, pure (no I/O).
+
+``extract`` decodes the bytes, repairs mojibake, parses once with lexbor,
+answers :class:`NotAQuestion` for pages that hold no question (the site's
+200 error pages, empty or non-HTML bodies), recognises the template
+generation and hands the tree to that generation's module. It raises
+:class:`ExtractionError` when a page looks like a question but a required
+field (uid, legislature, type, number, status, and a title or a text)
+cannot be read, and nothing else: any other exception inside a generation
+module is reported as an ``ExtractionError`` on field ``"page"``.
+
+Generation modules
+------------------
+Each template generation is one module exposing exactly::
+
+    NAME: str                                   # Question.template value
+    def matches(tree: LexborHTMLParser) -> bool  # cheap: is this page mine?
+    def parse(tree: LexborHTMLParser, url: str) -> Question
+
+``tree`` is the already-parsed page (mojibake already repaired at document
+level, so modules never see "Ã©"); ``url`` is the address the page was read
+from, stored as ``Question.url``. ``parse`` may raise ``ExtractionError``;
+it need not check the required fields, :func:`extract` does that for every
+module. Modules are tried in :data:`GENERATIONS` order, first match wins,
+and imported lazily so that a module still being written (``legacy``,
+``fiche``) does not break the others.
+
+Shared page-level helpers for those modules live here: :func:`resolve_uid`,
+:func:`uid_in`, :func:`split_author`, :func:`author_id`.
+
+Uid precedence: the uid printed *in the page* (``data-id="QANR5L16QE200 /
+..."``, ``og:url``, the canonical link) wins over the one in the URL. The
+content describes the page's own question, and after a redirect the URL
+asked for may name another number; ``Question.url`` still records where the
+page was read. The URL is used when the page names no uid.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from types import ModuleType
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from extractors.labels import fold
+from extractors.model import ExtractionError, NotAQuestion, Question
+from extractors.text import clean, inline_text, looks_like_mojibake, repair_mojibake
+from extractors.uid import InvalidUid, Uid, make_uid
+
+__all__ = [
+    "GENERATIONS",
+    "Author",
+    "ExtractionError",
+    "NotAQuestion",
+    "Question",
+    "author_id",
+    "extract",
+    "resolve_uid",
+    "split_author",
+    "uid_in",
+]
+
+#: Generation modules, most common first.
+GENERATIONS = ("dyn_current", "dyn_2017", "legacy", "fiche")
+
+_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
+_ERROR_MARKERS = (
+    "la page demandee n'existe pas",
+    "page demandee est introuvable",
+    "page introuvable",
+    "page non trouvee",
+    "aucun resultat",
+    "erreur 404",
+    "error 404",
+    "404 not found",
+    "cette question n'existe pas",
+    "document introuvable",
+)
+_QUESTION_HINT = re.compile(
+    r"question (ecrite|orale|au gouvernement)\s*n\s*[°o]|QANR5L\d", re.IGNORECASE
+)
+
+
+def extract(html: str | bytes, url: str) -> Question | NotAQuestion:
+    """Read one page. See the module docstring for what may come out."""
+    text = decode(html) if isinstance(html, bytes) else html
+    if not text.strip():
+        return NotAQuestion(url, "empty body")
+    if "<" not in text[:4096] and "<" not in text:
+        return NotAQuestion(url, "not HTML")
+    if looks_like_mojibake(text):
+        text = repair_mojibake(text)
+    try:
+        tree = LexborHTMLParser(text)
+    except Exception as exc:  # lexbor refuses some binary junk
+        return NotAQuestion(url, f"unparseable: {type(exc).__name__}")
+    module = _generation(tree, url)
+    if module is None:
+        return _not_a_question(tree, url)
+    try:
+        question: Question = module.parse(tree, url)
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError(_uid_hint(tree, url), "page", f"{type(exc).__name__}: {exc}") from exc
+    _check_required(question)
+    return question
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 when the bytes are valid UTF-8; else the ``<meta charset>``; else cp1252.
+
+    Valid UTF-8 is almost never accidental, so it is tried first whatever the
+    page declares. Legacy pages declare ISO-8859-1, which browsers read as
+    cp1252 (a superset); so do we. Decoding never fails (``replace``).
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _META_CHARSET.search(raw[:4096])
+    declared = match.group(1).decode("ascii", "replace").lower() if match else ""
+    if declared in ("", "iso-8859-1", "latin-1", "latin1", "us-ascii", "utf-8", "utf8"):
+        declared = "cp1252"
+    try:
+        return raw.decode(declared, "replace")
+    except LookupError:
+        return raw.decode("cp1252", "replace")
+
+
+def _generation(tree: LexborHTMLParser, url: str) -> ModuleType | None:
+    for name in GENERATIONS:
+        try:
+            module = importlib.import_module(f"extractors.{name}")
+        except ImportError:
+            continue  # a generation module that has not landed yet
+        try:
+            if module.matches(tree):
+                return module
+        except Exception as exc:
+            raise ExtractionError(
+                _uid_hint(tree, url), "template", f"{name}.matches: {exc}"
+            ) from exc
+    return None
+
+
+def _not_a_question(tree: LexborHTMLParser, url: str) -> NotAQuestion:
+    """No generation claimed the page: an error page, or drift we must not hide."""
+    body = tree.body
+    shown = fold(clean(body.text(separator=" ")) or "") if body is not None else ""
+    head = tree.css_first("title")
+    title = fold(inline_text(head) or "") if head is not None else ""
+    for marker in _ERROR_MARKERS:
+        if marker in shown or marker in title:
+            return NotAQuestion(url, f"error page: {marker!r}")
+    if _QUESTION_HINT.search(title) or _QUESTION_HINT.search(shown[:20000]):
+        raise ExtractionError(_uid_hint(tree, url), "template", "no known template generation")
+    return NotAQuestion(url, "no question on the page")
+
+
+def _check_required(q: Question) -> None:
+    """Required columns, checked once for every generation (fail loudly on drift)."""
+    try:
+        expected = make_uid(q.legislature, q.type, q.number)
+    except InvalidUid as exc:
+        raise ExtractionError(q.uid, "uid", str(exc)) from exc
+    if str(expected) != q.uid:
+        raise ExtractionError(q.uid, "uid", f"uid disagrees with its parts ({expected})")
+    if q.status not in ("open", "answered", "withdrawn"):
+        raise ExtractionError(q.uid, "status", f"unknown status {q.status!r}")
+    if not (q.title or q.question_text or q.answer_text):
+        raise ExtractionError(q.uid, "title", "neither a title nor a text on the page")
+
+
+# --- helpers for generation modules -------------------------------------------------
+
+_UID_FORMS = (
+    re.compile(r"QANR5L(?P<leg>\d{1,2})(?P<type>QE|QG|QOSD)(?P<num>\d{1,7})", re.IGNORECASE),
+    re.compile(r"/q(?P<leg>\d{1,2})/(?P=leg)-(?P<num>\d{1,7})(?P<type>QE|QG|QOSD)\b", re.I),
+    re.compile(r"/detail/(?P<leg>\d{1,2})/(?P<type>qe|qg|qosd)/(?P<num>\d{1,7})\b", re.I),
+)
+
+
+def uid_in(text: str | None) -> Uid | None:
+    """The first question uid named in ``text``: ``QANR5L16QE200``, a legacy
+    ``/q14/14-3200QE.htm`` address or ``/questions/detail/14/qe/3200``."""
+    if not text:
+        return None
+    for form in _UID_FORMS:
+        for match in form.finditer(text):
+            try:
+                return make_uid(int(match["leg"]), match["type"].upper(), int(match["num"]))
+            except InvalidUid:
+                continue
+    return None
+
+
+def resolve_uid(tree: LexborHTMLParser, url: str) -> Uid:
+    """The page's uid (``data-id``, ``og:url``, canonical link), else the URL's.
+
+    Raises ``ExtractionError(url, "uid", ...)`` when neither names one.
+    """
+    for selector, attr in (
+        ("div.an-bloc[data-id]", "data-id"),
+        ('meta[property="og:url"]', "content"),
+        ('link[rel="canonical"]', "href"),
+    ):
+        node = tree.css_first(selector)
+        found = uid_in(node.attributes.get(attr)) if node is not None else None
+        if found is not None:
+            return found
+    found = uid_in(url)
+    if found is None:
+        raise ExtractionError(url, "uid", "no question uid in the page or the URL")
+    return found
+
+
+def _uid_hint(tree: LexborHTMLParser, url: str) -> str:
+    try:
+        return str(resolve_uid(tree, url))
+    except ExtractionError:
+        return url
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """An author line split into its columns."""
+
+    name: str | None
+    place: str | None
+    group: str | None
+
+
+_PA = re.compile(r"(?<![A-Za-z])(?:OMC_)?(PA\d+)")
+
+
+def split_author(shown: str | None) -> Author:
+    """``"Mme X (Ile-de-France - Démocrate (MoDem et Indépendants))"`` → name, place, group.
+
+    The parenthesis opened after the name runs to the end of the line; inside
+    it, the place is everything before the *first* " - " and the group the
+    rest (groups may hold " - ", commas and parentheses). Without " - " the
+    whole parenthesis is the place. Without a parenthesis it is all name.
+    """
+    text = clean(shown)
+    if text is None:
+        return Author(None, None, None)
+    start = text.find(" (")
+    if start < 0 or not text.endswith(")"):
+        return Author(text, None, None)
+    name, inner = clean(text[:start]), text[start + 2 : -1]
+    place, sep, group = inner.partition(" - ")
+    if not sep:
+        return Author(name, clean(inner), None)
+    return Author(name, clean(place), clean(group))
+
+
+def author_id(node: LexborNode | None) -> str | None:
+    """The acteur id ``PA…`` of the first author link in ``node``, without ``OMC_``.
+
+    Looked for in ``data-document-id``, then in the link's ``href``
+    (``/deputes/PA722252``, ``/deputes/fiche/OMC_PA607603``).
+    """
+    if node is None:
+        return None
+    for link in node.css("[data-document-id], a[href]"):
+        for attr in ("data-document-id", "href"):
+            match = _PA.search(link.attributes.get(attr) or "")
+            if match is not None:
+                return match.group(1)
+    return None

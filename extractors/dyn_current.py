@@ -1,0 +1,247 @@
+"""The current "dyn" question page (www.assemblee-nationale.fr/dyn/{leg}/questions/{uid}).
+
+Layout (real samples: ../shared/an-samples/QANR5L16QE200.html, QG200, QOSD350)::
+
+    main div.an-bloc._style-question[data-id="QANR5L16QE200 / ..."]
+      .title span.h4          "Question écrite n°200 :" + span._regular (title)
+      a.link                  "Publication de la question au Journal Officiel du ..., page N"
+      div._pa-small           header "Question de : Name (Place - Group)" + question text
+      div._pa-small           green header "Réponse publiée le ..." + answer text
+      "Données clés"          p.h6 "Label :" + span._regular value; "Dates :" holds
+                              one span._regular per dated event
+
+Fields are found by label text (:mod:`extractors.labels`), not by position.
+A QG page holds only the sitting's transcript: it is the answer (CONTRACT).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from extractors import author_id, resolve_uid, split_author
+from extractors.dates import labelled_date, parse_date, parse_jo_page
+from extractors.labels import LabelIndex, is_label, label_key, starts_with_label, strip_label
+from extractors.model import ExtractionError, Question
+from extractors.status import ANSWERED, derive_status
+from extractors.text import clean, inline_text, paragraphs
+from extractors.uid import Uid
+
+NAME = "dyn_current"
+
+_BLOC = "div.an-bloc._style-question"
+_CURRENT_LABELS = ("Dates", "Date de la séance", "Ministère répondant")
+_N_TITLE = re.compile(r"n[°o]\s*\d+\s*:\s*", re.IGNORECASE)
+
+
+def matches(tree: LexborHTMLParser) -> bool:
+    """A question bloc whose key-data column uses the current label set."""
+    bloc = tree.css_first(_BLOC)
+    if bloc is None:
+        return False
+    return any(is_label(_own_label(p), *_CURRENT_LABELS) for p in bloc.css("p.h6"))
+
+
+def parse(tree: LexborHTMLParser, url: str) -> Question:
+    """Read every column from a current-dyn page; raise ExtractionError on drift."""
+    uid = resolve_uid(tree, url)
+    bloc = tree.css_first(_BLOC)
+    if bloc is None:
+        raise ExtractionError(str(uid), "page", "no question bloc (div.an-bloc._style-question)")
+    index = key_data(bloc)
+    blocks = text_blocks(bloc)
+    dates = _lines(index.get("Dates"))
+    seance = inline_text(index.get("Date de la séance"))
+    outcome = derive_status([*dates, seance, *(b.header for b in blocks)], uid.type)
+    links = jo_links(bloc)
+    author = split_author(inline_text(index.get("Auteur")) or _asked_by(blocks))
+    question_text, answer_text = _texts(uid, blocks)
+    answered = outcome.status == ANSWERED
+    check_answer(uid, answered, answer_text)
+    q_date = labelled_date(dates, "Question publiée le", "Question publiée au JO le")
+    return Question(
+        uid=str(uid), legislature=uid.legislature, type=uid.type, number=uid.number, url=url,
+        title=title(bloc, tree), author_name=author.name,
+        author_id=author_id(index.get("Auteur")) or author_id(bloc),
+        author_group=author.group, constituency=author.place,
+        rubrique=inline_text(index.get("Rubrique")),
+        tete_analyse=inline_text(index.get("Tête d'analyse")),
+        analyse=inline_text(index.get("Analyse")),
+        ministry_asked=inline_text(index.get("Ministère interrogé")),
+        ministry_answering=inline_text(index.get("Ministère répondant", "Ministère attributaire")),
+        question_text=question_text, answer_text=answer_text,
+        question_published_on=q_date or links.question_date or parse_date(seance),
+        question_jo_page=links.question_page,
+        answer_published_on=(outcome.closed_on or links.answer_date) if answered else None,
+        answer_jo_page=links.answer_page if answered else None,
+        status=outcome.status, closed_on=outcome.closed_on,
+        closure_reason=outcome.closure_reason,
+        signaled_on=labelled_date(dates, "Question signalée le", "Question signalée au JO le"),
+        template=NAME,
+    )  # fmt: skip
+
+
+def check_answer(uid: Uid, answered: bool, answer_text: str | None) -> None:
+    """Drift guard: an answer text without an answered status (or, for QE, the reverse)
+    means a wording the status rules do not know yet; say so instead of guessing."""
+    if answer_text and not answered:
+        raise ExtractionError(str(uid), "status", "answer text present but no answer line matched")
+    if answered and not answer_text and uid.type == "QE":
+        raise ExtractionError(str(uid), "answer_text", "answer announced but no answer text")
+
+
+# --- pieces shared with dyn_2017 -------------------------------------------------
+
+
+def key_data(bloc: LexborNode) -> LabelIndex[LexborNode]:
+    """The "Données clés" fields: each ``p.h6`` label mapped to its value node.
+
+    The value is the ``span._regular`` children (one node when single, the
+    ``p`` itself when several, as in "Dates").
+    """
+    pairs: list[tuple[str, LexborNode]] = []
+    for p in bloc.css("p.h6"):
+        label = _own_label(p)
+        if not label:
+            continue
+        values = [c for c in p.css("span._regular")]
+        pairs.append((label, values[0] if len(values) == 1 else p))
+    return LabelIndex(pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    """A ``div._pa-small`` of the text column: its header line and its body."""
+
+    header: str
+    body: str | None
+
+
+def text_blocks(bloc: LexborNode) -> list[TextBlock]:
+    """Question / answer blocks: a header paragraph ("Question de :", "Réponse ...") + body."""
+    out: list[TextBlock] = []
+    for div in bloc.css("div._pa-small"):
+        first = _first_element(div)
+        if first is None or first.tag != "p":
+            continue
+        header = inline_text(first) or ""
+        if not (strip_label(header, "Question de") or _is_status_header(header)):
+            continue
+        out.append(TextBlock(header, _body_after(div, first)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class JoLinks:
+    """Dates and pages of the "Publication de ... au Journal Officiel du ..." links."""
+
+    question_date: dt.date | None
+    question_page: int | None
+    answer_date: dt.date | None
+    answer_page: int | None
+
+
+def jo_links(bloc: LexborNode) -> JoLinks:
+    """Read the JO publication links: the only place the current page shows JO pages."""
+    found: dict[str, tuple[dt.date | None, int | None]] = {}
+    for link in bloc.css("a"):
+        text = inline_text(link)
+        for key, label in (("q", "Publication de la question"), ("a", "Publication de la réponse")):
+            value = strip_label(text, label)
+            if value is not None and key not in found:
+                found[key] = (parse_date(value), parse_jo_page(value))
+    q = found.get("q", (None, None))
+    a = found.get("a", (None, None))
+    return JoLinks(q[0], q[1], a[0], a[1])
+
+
+def title(bloc: LexborNode, tree: LexborHTMLParser) -> str | None:
+    """The heading after "n°N :": the h4's ``span._regular``, else the h4 text, else <title>."""
+    h4 = bloc.css_first(".title span.h4") or bloc.css_first("span.h4")
+    if h4 is not None:
+        inner = h4.css_first("span._regular")
+        if inner is not None:
+            return inline_text(inner)
+        found = _after_number(inline_text(h4))
+        if found:
+            return found
+    head = tree.css_first("title")
+    shown = _after_number(inline_text(head) if head is not None else None)
+    if shown:
+        return clean(re.sub(r"\s+-\s+Assemblée nationale\s*$", "", shown))
+    return None
+
+
+# --- private helpers ---------------------------------------------------------------
+
+
+def _own_label(p: LexborNode) -> str:
+    """A ``p.h6``'s own text (its text nodes, not its value spans): the label."""
+    parts: list[str] = []
+    child = p.child
+    while child is not None:
+        if child.tag == "-text":
+            parts.append(child.text_content or "")
+        elif child.tag not in ("span", "br", "a"):
+            parts.append(child.text() or "")
+        child = child.next
+    return label_key("".join(parts)) if parts else ""
+
+
+def _lines(node: LexborNode | None) -> list[str]:
+    """One line per value span (the "Dates" block), else the node's paragraphs."""
+    if node is None:
+        return []
+    spans = node.css("span._regular")
+    if spans:
+        return [line for line in (inline_text(s) for s in spans) if line]
+    return paragraphs(node)
+
+
+def _first_element(node: LexborNode) -> LexborNode | None:
+    child = node.child
+    while child is not None and (child.tag or "").startswith("-"):
+        child = child.next
+    return child
+
+
+def _body_after(div: LexborNode, header: LexborNode) -> str | None:
+    """The block's text without its header. Sibling-by-sibling, since lexbor may
+    have split a malformed ``<p>`` into several siblings (``<p>..<p></p></br></p>``)."""
+    parts: list[str] = []
+    node = header.next
+    while node is not None:
+        parts.extend(paragraphs(node))
+        node = node.next
+    return "\n\n".join(parts) if parts else None
+
+
+def _is_status_header(header: str) -> bool:
+    """A green header: "Réponse publiée le ...", "Question retirée le ...", ..."""
+    return starts_with_label(header, "Réponse") or derive_status([header], "QE").rule is not None
+
+
+def _asked_by(blocks: list[TextBlock]) -> str | None:
+    for block in blocks:
+        value = strip_label(block.header, "Question de")
+        if value:
+            return value.split("),")[0] + ")" if ")," in value else value
+    return None
+
+
+def _texts(uid: Uid, blocks: list[TextBlock]) -> tuple[str | None, str | None]:
+    question = next((b.body for b in blocks if strip_label(b.header, "Question de")), None)
+    answers = [b.body for b in blocks if not strip_label(b.header, "Question de") and b.body]
+    if uid.type == "QG":
+        return None, question
+    return question, answers[0] if answers else None
+
+
+def _after_number(text: str | None) -> str | None:
+    if not text:
+        return None
+    match = _N_TITLE.search(text)
+    return clean(text[match.end() :]) if match else None
