@@ -1,30 +1,209 @@
-"""Run reports and drift alarms (issue 5). Minimal first version; see issue 5."""
+"""Run reports and drift alarms: what a run tells the person who reads it next morning.
+
+``flows.runner.open_run`` calls, at the end of every run, :func:`drift_alarms`
+(record the run's field fill, compare it with history: ``flows.drift``), then
+:func:`run_report` (markdown, stored in ``runs.report``), then :func:`publish`
+(the same markdown as a Prefect artifact). The report is built by a pure
+function (:func:`render`) from plain data, so it is tested without a database
+or a Prefect server; publishing never fails a run whose pages are loaded.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from flows import drift
 
 if TYPE_CHECKING:
     from flows.runner import Run
 
+#: Failures listed one by one in a report; the rest are counted.
+MAX_FAILURES_SHOWN = 50
+#: Longest error message kept in a report line.
+MAX_ERROR_CHARS = 200
+
+#: Report rows: (key in the run's counts, label); ``not_modified`` is part of ``unchanged``.
+ROWS = (
+    ("new", "new questions"),
+    ("newly_answered", "newly answered"),
+    ("newly_withdrawn", "withdrawn"),
+    ("changed", "changed"),
+    ("unchanged", "unchanged"),
+    ("not_modified", "of which 304 not modified"),
+    ("not_found", "not found (no question at that number)"),
+    ("failures", "failures (recorded, retried next run)"),
+)
+
+Logger = logging.Logger | logging.LoggerAdapter[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One page that failed in this run, as the ``failures`` table holds it."""
+
+    uid: str
+    stage: str
+    field: str | None
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything a run report shows, gathered before rendering."""
+
+    flow: str
+    run_id: str
+    counts: dict[str, int]
+    requests: int
+    pages_asked: int
+    duration_s: float | None
+    templates: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    failures_total: int = 0
+    alarms: list[str] = field(default_factory=list)
+
+
+def run_logger() -> Logger:
+    """Prefect's run logger inside a flow run (the lines reach the UI), stdlib outside."""
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("anq.reporting")
+
 
 def drift_alarms(db: Path, run: Run) -> list[str]:
-    """Messages naming each field whose fill rate collapsed (none yet)."""
-    return []
+    """Record the run's field fill, then name each field whose fill collapsed.
+
+    A non-empty list makes the run ``failed`` (``flows.runner``): a warehouse
+    silently filling with NULLs is worse than a red run in the morning.
+    """
+    fill = run.totals.fill
+    alarms = drift.record_and_check(db, run.run_id, fill.pages, fill.filled, run.totals.extracted)
+    logger = run_logger()
+    for alarm in alarms:
+        logger.error("drift alarm: %s", alarm)
+    return alarms
 
 
 def run_report(db: Path, run: Run, alarms: list[str]) -> str:
-    """The run's outcome as markdown."""
-    lines = [f"# anq {run.flow} run {run.run_id}", ""]
-    for name, value in sorted(run.summary().items()):
-        lines.append(f"- {name}: {value}")
-    lines.extend(f"- ALARM: {alarm}" for alarm in alarms)
-    return "\n".join(lines)
+    """The run's outcome as markdown, with every failure's reason."""
+    duration, failures, total = _run_facts(db, run.run_id)
+    data = ReportData(
+        flow=run.flow,
+        run_id=run.run_id,
+        counts=dict(run.totals.counts),
+        requests=run.totals.requests,
+        pages_asked=run.totals.pages_asked,
+        duration_s=duration,
+        templates=dict(run.totals.fill.pages),
+        failures=failures,
+        failures_total=total,
+        alarms=list(alarms),
+    )
+    return render(data)
+
+
+def _run_facts(db: Path, run_id: str) -> tuple[float | None, list[Failure], int]:
+    """Duration so far and this run's failures, read from the warehouse."""
+    from warehouse.db import session, utcnow
+
+    with session(db) as con:
+        started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        rows = con.execute(
+            "SELECT uid, stage, field, error FROM failures WHERE run_id = ? "
+            "ORDER BY occurred_at, uid LIMIT ?",
+            [run_id, MAX_FAILURES_SHOWN],
+        ).fetchall()
+        total = con.execute("SELECT count(*) FROM failures WHERE run_id = ?", [run_id]).fetchone()
+    duration = (utcnow() - started[0]).total_seconds() if started else None
+    return duration, [Failure(*row) for row in rows], int(total[0]) if total else 0
+
+
+def render(data: ReportData) -> str:
+    """Markdown: verdict, counts table, templates, alarms, failures with reasons."""
+    verdict = "FAILED: drift alarm" if data.alarms else "completed"
+    lines = [f"# anq {data.flow} run `{data.run_id}`: {verdict}", ""]
+    lines += [
+        f"{data.pages_asked} pages asked, {data.requests} HTTP requests, "
+        f"{_duration(data.duration_s)}.",
+        "",
+        "| outcome | pages |",
+        "|---|---:|",
+    ]
+    lines += [f"| {label} | {data.counts.get(key, 0)} |" for key, label in ROWS]
+    if data.templates:
+        shown = ", ".join(f"{t} {n}" for t, n in sorted(data.templates.items()))
+        lines += ["", f"Pages extracted per template: {shown}."]
+    if data.alarms:
+        lines += ["", "## Drift alarms", ""]
+        lines += [f"- {_cell(alarm, 500)}" for alarm in data.alarms]
+        lines += ["", "Fix the extractor, then `anq reparse` (see docs/operations.md)."]
+    lines += _failure_lines(data)
+    return "\n".join(lines) + "\n"
+
+
+def _failure_lines(data: ReportData) -> list[str]:
+    if not data.failures_total:
+        return ["", "No failures."]
+    lines = ["", f"## Failures ({data.failures_total})", "", "| uid | stage | field | error |"]
+    lines.append("|---|---|---|---|")
+    for f in data.failures:
+        lines.append(
+            f"| {f.uid} | {f.stage} | {f.field or ''} | {_cell(f.error, MAX_ERROR_CHARS)} |"
+        )
+    hidden = data.failures_total - len(data.failures)
+    if hidden > 0:
+        lines += [
+            "",
+            f"... and {hidden} more (`SELECT * FROM failures WHERE run_id = '{data.run_id}'`).",
+        ]
+    return lines
+
+
+def _cell(text: str, limit: int) -> str:
+    """One table cell: one line, pipes escaped, long messages cut."""
+    flat = " ".join(text.split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "duration unknown"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs} s" if minutes else f"{seconds:.1f} s"
+
+
+def artifact_key(flow: str) -> str:
+    """``anq-<flow>-report``: Prefect keys allow only lowercase letters, digits, dashes."""
+    return re.sub(r"[^a-z0-9-]+", "-", f"anq-{flow}-report".lower()).strip("-")
 
 
 def publish(run: Run, report: str) -> None:
-    """Publish the report as a Prefect artifact of the current flow run."""
-    from prefect.artifacts import create_markdown_artifact
+    """Publish the report as a markdown artifact of the current flow run.
 
-    create_markdown_artifact(markdown=report, key=f"anq-{run.flow}-report", description="anq run report")
+    Outside a flow run (a library call, a test) there is nothing to attach it
+    to: skip. An API error is logged, never raised: the run's data is loaded
+    and its report is in ``runs.report`` whatever happens here.
+    """
+    from prefect.artifacts import create_markdown_artifact
+    from prefect.context import FlowRunContext
+
+    logger = run_logger()
+    if FlowRunContext.get() is None:
+        logger.debug("no Prefect flow run: report of run %s not published", run.run_id)
+        return
+    try:
+        create_markdown_artifact(
+            markdown=report,
+            key=artifact_key(run.flow),
+            description=f"anq {run.flow} run {run.run_id}",
+        )
+    except Exception as err:  # a report must not fail a loaded run
+        logger.warning("could not publish the report of run %s: %s", run.run_id, err)
