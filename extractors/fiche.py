@@ -21,11 +21,12 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors.legacy import Facts, author_id_from, fix, resolve_uid, type_from_label
+from extractors import author_id
+from extractors.legacy import Facts, fix, page_uid, type_from_label
 from extractors.model import Question
 from extractors.text import inline_text, join_paragraphs, paragraphs
 
-TEMPLATE = "fiche"
+NAME = "fiche"
 
 #: Date tags and the event they record (``None``: shown, but fills no column).
 DATE_TAGS: tuple[tuple[str, str | None, str], ...] = (
@@ -65,14 +66,14 @@ def matches(tree: LexborHTMLParser) -> bool:
 
 def parse(tree: LexborHTMLParser, url: str) -> Question:
     """Read every field of a fiche page; raise :class:`ExtractionError` on drift."""
-    uid = resolve_uid(
+    uid = page_uid(
         url,
         _first_int(_tag(tree, "leg")) or _first_int(_tag(tree, "nleg")),
         type_from_label(_tag(tree, "nat")),
         _first_int(_tag(tree, "num")),
     )
     info = {name: _tag(tree, tag) for name, tag in TEXT_TAGS.items()}
-    facts = Facts(uid=uid, url=url, template=TEMPLATE, title=info["analyse"])
+    facts = Facts(uid=uid, url=url, template=NAME, title=info["analyse"])
     facts.info = info
     facts.author = _author(tree)
     facts.question_text = _text(tree, "quest")
@@ -110,8 +111,7 @@ def _author(tree: LexborHTMLParser) -> tuple[str | None, str | None, str | None,
     civility = _tag(tree, "civ")
     name = fix(f"{civility or ''} {surname_first}") if surname_first else None
     cell = _ancestor(tree.css_first("aut"), "td")
-    author_id = author_id_from(cell) if cell is not None else None
-    return name, author_id, _tag(tree, "groupe"), _tag(tree, "dept")
+    return name, author_id(cell), _tag(tree, "groupe"), _tag(tree, "dept")
 
 
 def _ancestor(node: LexborNode | None, tag: str) -> LexborNode | None:

@@ -25,6 +25,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from extractors import author_id, uid_in
 from extractors.dates import parse_jo_page, parse_numeric_date
 from extractors.labels import LabelIndex, starts_with_label, strip_label
 from extractors.model import ExtractionError, Question
@@ -32,7 +33,7 @@ from extractors.status import ANSWER_REASON, ANSWERED, derive_status
 from extractors.text import clean, inline_text, join_paragraphs, paragraphs, repair_mojibake
 from extractors.uid import TYPES, InvalidUid, Uid, make_uid
 
-TEMPLATE = "legacy"
+NAME = "legacy"
 
 #: Event lines of ``div.question_publish_date``: (label, what it records).
 #: ``None`` marks a known line that fills no column: it must never fill one.
@@ -66,8 +67,6 @@ TYPE_LABELS: tuple[tuple[str, str], ...] = (
 
 _NUMBER = re.compile(r"Question\s+N\s*°\s*:?\s*(\d+)", re.IGNORECASE)
 _LEGISLATURE = re.compile(r"(\d{1,2})\s*(?:e|è|ème|eme)\b", re.IGNORECASE)
-_URL_UID = re.compile(r"QANR5L(\d{1,2})(QE|QG|QOSD)(\d+)|/q\d+/(\d{1,2})-(\d+)(QE|QG|QOSD)\b")
-_ACTEUR = re.compile(r"(?:OMC_)?(PA\d+)")
 
 
 def matches(tree: LexborHTMLParser) -> bool:
@@ -82,13 +81,14 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
     """Read every field of a legacy page; raise :class:`ExtractionError` on drift."""
     header = tree.css_first("section.question_header")
     if header is None:
-        raise ExtractionError(url_uid(url), "type", "no section.question_header")
+        raise ExtractionError(str(uid_in(url) or url), "type", "no section.question_header")
     lines = _header_lines(header)
-    uid = resolve_uid(url, _legislature(tree), _type(lines), _number(lines))
-    name, author_id, group, place = _author(lines)
+    form = tree.css_first("section.print_and_pdf form[action]")
+    action = form.attributes.get("action") or "" if form is not None else ""
+    uid = page_uid(url, _legislature(tree), _type(lines), _number(lines), fallback=action)
     info = _info(tree)
-    facts = Facts(uid=uid, url=url, template=TEMPLATE, title=info.get("analyse"))
-    facts.author = (name, author_id, group, place)
+    facts = Facts(uid=uid, url=url, template=NAME, title=info.get("analyse"))
+    facts.author = _author(lines)
     facts.info = info
     facts.question_text, facts.answer_text = _texts(tree)
     block = tree.css_first("div.question_publish_date")
@@ -146,7 +146,7 @@ def _author(
         group, _, place = inside.rpartition(" - ")
     else:
         group = inside
-    return name, author_id_from(line), clean(group), clean(place)
+    return name, author_id(line), clean(group), clean(place)
 
 
 def _info(tree: LexborHTMLParser) -> dict[str, str | None]:
@@ -199,39 +199,25 @@ def type_from_label(text: str | None) -> str | None:
     return next((code for label, code in TYPE_LABELS if starts_with_label(text, label)), None)
 
 
-def author_id_from(node: LexborNode) -> str | None:
-    """The acteur id (``PA607603``) from a ``data-document-id`` or a link, ``OMC_`` dropped."""
-    for item in [node, *node.css("[data-document-id], a[href]")]:
-        for attr in ("data-document-id", "href"):
-            match = _ACTEUR.search(item.attributes.get(attr) or "")
-            if match:
-                return match.group(1)
-    return None
+def page_uid(
+    url: str, legislature: int | None, type_: str | None, number: int | None, *, fallback: str = ""
+) -> Uid:
+    """The uid the page shows; else one named in ``fallback`` (a form action), else the URL's.
 
-
-def url_uid(url: str) -> str:
-    """The uid the URL names (for error messages before the page's own is known)."""
-    match = _URL_UID.search(url)
-    if match is None:
-        return url
-    leg, type_, num = match.group(1, 2, 3) if match.group(1) else match.group(4, 6, 5)
-    return f"QANR5L{leg}{type_}{num}"
-
-
-def resolve_uid(url: str, legislature: int | None, type_: str | None, number: int | None) -> Uid:
-    """The page's own uid; it must be complete and agree with the URL's, if any."""
-    where = url_uid(url)
-    for name, value in (("legislature", legislature), ("type", type_), ("number", number)):
-        if value is None:
-            raise ExtractionError(where, name, "not found on the page")
-    assert legislature is not None and type_ is not None and number is not None
-    try:
-        uid = make_uid(legislature, type_, number)
-    except InvalidUid as error:
-        raise ExtractionError(where, "uid", str(error)) from error
-    if where.startswith("QANR5L") and where != str(uid):
-        raise ExtractionError(where, "uid", f"the page shows {uid}, the URL names {where}")
-    return uid
+    As everywhere in :mod:`extractors`, the page's own identity wins over the
+    URL (a redirect may have landed on another number); a page that names
+    its question nowhere is drift.
+    """
+    if legislature is not None and type_ is not None and number is not None:
+        try:
+            return make_uid(legislature, type_, number)
+        except InvalidUid as error:
+            raise ExtractionError(str(uid_in(url) or url), "uid", str(error)) from error
+    found = uid_in(fallback) or uid_in(url)
+    if found is None:
+        missing = "number" if number is None else "type" if type_ is None else "legislature"
+        raise ExtractionError(url, missing, "not on the page, and no uid in the URL")
+    return found
 
 
 class Facts:
@@ -263,7 +249,7 @@ class Facts:
     def build(self) -> Question:
         """The :class:`Question`; :class:`ExtractionError` when a required field is missing."""
         uid = str(self.uid)
-        name, author_id, group, place = self.author
+        name, acteur, group, place = self.author
         if name is None:
             raise ExtractionError(uid, "author_name", "no author line")
         q_on, q_page = self.dates.get("question", (None, None))
@@ -282,7 +268,7 @@ class Facts:
         return Question(
             uid=uid, legislature=self.uid.legislature, type=self.uid.type,
             number=self.uid.number, url=self.url, title=self.title, author_name=name,
-            author_id=author_id, author_group=group, constituency=place,
+            author_id=acteur, author_group=group, constituency=place,
             rubrique=self.info.get("rubrique"), tete_analyse=self.info.get("tete_analyse"),
             analyse=self.info.get("analyse"), ministry_asked=self.info.get("ministry_asked"),
             ministry_answering=self.info.get("ministry_answering"),

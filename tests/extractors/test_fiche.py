@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors import fiche, legacy
+from extractors import extract, fiche, legacy
 from extractors.model import STATUSES, ExtractionError, Question
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
@@ -27,9 +27,16 @@ def _tree(path: Path) -> LexborHTMLParser:
     return LexborHTMLParser(path.read_text(encoding="utf-8"))
 
 
+def _extract(html: str, url: str = URL) -> Question:
+    """Through the public entry point, so that generation detection is tested too."""
+    result = extract(html, url)
+    assert isinstance(result, Question), result
+    return result
+
+
 @pytest.fixture(scope="module")
 def parsed() -> dict[str, Question]:
-    return {name: fiche.parse(_tree(PAGES / "fiche" / name), URL) for name in GOOD}
+    return {name: _extract((PAGES / "fiche" / name).read_text(encoding="utf-8")) for name in GOOD}
 
 
 EXPECTED: list[tuple[str, str, object]] = [
@@ -156,9 +163,9 @@ def test_fiche_pages_are_recognised(path: Path) -> None:
 
 
 def test_drifted_page_fails_loudly_naming_the_field() -> None:
-    tree = _tree(PAGES / "fiche" / "qe_drift_missing_date.html")
+    html = (PAGES / "fiche" / "qe_drift_missing_date.html").read_text(encoding="utf-8")
     with pytest.raises(ExtractionError) as error:
-        fiche.parse(tree, URL)
+        extract(html, URL)
     assert (error.value.uid, error.value.field) == ("QANR5L11QE80010", "question_published_on")
 
 
@@ -166,11 +173,11 @@ def test_page_without_number_fails_loudly() -> None:
     html = (PAGES / "fiche" / "qe_open.html").read_text(encoding="utf-8")
     html = html.replace("<num>80001</num>", "<num></num>")
     with pytest.raises(ExtractionError) as error:
-        fiche.parse(LexborHTMLParser(html), URL)
+        _extract(html)
     assert error.value.field == "number"
 
 
 def test_withdrawal_reason_falls_back_on_the_hidden_code() -> None:
     html = (PAGES / "fiche" / "qe_withdrawn_fin_de_mandat.html").read_text(encoding="utf-8")
     html = html.replace("<cret>Fin de mandat</cret>", "<cret></cret>")
-    assert fiche.parse(LexborHTMLParser(html), URL).closure_reason == "Fin de mandat"
+    assert _extract(html).closure_reason == "Fin de mandat"

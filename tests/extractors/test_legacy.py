@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors import fiche, legacy
+from extractors import extract, fiche, legacy
 from extractors.model import STATUSES, ExtractionError, Question
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
@@ -27,9 +27,16 @@ def _tree(path: Path) -> LexborHTMLParser:
     return LexborHTMLParser(path.read_text(encoding="utf-8"))
 
 
+def _extract(html: str, url: str = URL) -> Question:
+    """Through the public entry point, so that generation detection is tested too."""
+    result = extract(html, url)
+    assert isinstance(result, Question), result
+    return result
+
+
 @pytest.fixture(scope="module")
 def parsed() -> dict[str, Question]:
-    return {name: legacy.parse(_tree(PAGES / "legacy" / name), URL) for name in GOOD}
+    return {name: _extract((PAGES / "legacy" / name).read_text(encoding="utf-8")) for name in GOOD}
 
 
 #: A table row is one paragraph (CONTRACT), yet extractors.text.paragraphs ends a
@@ -201,23 +208,29 @@ def test_legacy_pages_are_recognised(path: Path) -> None:
 
 
 def test_drifted_page_fails_loudly_naming_the_field() -> None:
-    tree = _tree(PAGES / "legacy" / "qe_drift_missing_date.html")
+    html = (PAGES / "legacy" / "qe_drift_missing_date.html").read_text(encoding="utf-8")
     with pytest.raises(ExtractionError) as error:
-        legacy.parse(tree, URL)
+        extract(html, URL)
     assert (error.value.uid, error.value.field) == ("QANR5L14QE90010", "question_published_on")
 
 
-def test_url_naming_another_question_is_refused() -> None:
-    tree = _tree(PAGES / "legacy" / "qe_open.html")
-    with pytest.raises(ExtractionError, match="uid"):
-        legacy.parse(tree, "https://www.assemblee-nationale.fr/dyn/14/questions/QANR5L14QE1")
+def test_the_page_names_its_question_whatever_the_url() -> None:
+    html = (PAGES / "legacy" / "qe_open.html").read_text(encoding="utf-8")
+    url = "https://www.assemblee-nationale.fr/dyn/14/questions/QANR5L14QE1"
+    assert _extract(html, url).uid == "QANR5L14QE90001"
+
+
+def test_uid_falls_back_on_the_pdf_form_when_the_header_lacks_the_number() -> None:
+    html = (PAGES / "legacy" / "qe_open.html").read_text(encoding="utf-8")
+    html = html.replace("> Question N° 90001</div>", "></div>")
+    assert _extract(html, "https://example.org/x").uid == "QANR5L14QE90001"
 
 
 def test_page_without_author_line_fails_loudly() -> None:
     html = (PAGES / "legacy" / "qe_open.html").read_text(encoding="utf-8")
     html = html.replace('<div id="question_col80"> de ', '<div id="question_col80"> ')
     with pytest.raises(ExtractionError) as error:
-        legacy.parse(LexborHTMLParser(html), URL)
+        _extract(html)
     assert error.value.field == "author_name"
 
 
@@ -226,4 +239,4 @@ def test_empty_answer_line_does_not_make_it_answered() -> None:
     html = html.replace("</div>\n<section class=\"question_answer\">",
                         "<div>Réponse publiée au JO le : </div></div>\n"
                         "<section class=\"question_answer\">", 1)  # fmt: skip
-    assert legacy.parse(LexborHTMLParser(html), URL).status == "open"
+    assert _extract(html).status == "open"
