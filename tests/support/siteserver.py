@@ -44,7 +44,8 @@ Behaviour:
   ``Fault.truncate()`` (Content-Length of the full body, half of it sent,
   then close), ``Fault.reset()`` (no answer, close with SO_LINGER 0: a TCP
   RST), ``Fault.oversize(size, declare_length=True)`` (a 200 of ``size``
-  bytes, with Content-Length or chunked).
+  bytes, with Content-Length or chunked), ``Fault.garbled()`` (a 200 whose
+  ``Content-Encoding: gzip`` body is not gzip: a decoding error).
 * Every request is logged (:class:`RequestRecord`: path with query, method,
   lower-cased headers, ``time.monotonic()`` at arrival, answered status or
   ``None`` for a reset, fault kind) under a lock.
@@ -72,7 +73,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-FaultKind = Literal["status", "slow", "truncate", "reset", "oversize"]
+FaultKind = Literal["status", "slow", "truncate", "reset", "oversize", "garbled"]
 
 _QUIET_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
@@ -115,6 +116,11 @@ class Fault:
     def oversize(cls, size: int, *, declare_length: bool = True) -> Fault:
         """Answer 200 with ``size`` bytes (Content-Length, or chunked if not declared)."""
         return cls("oversize", size=size, declare_length=declare_length)
+
+    @classmethod
+    def garbled(cls) -> Fault:
+        """Answer 200 with ``Content-Encoding: gzip`` over bytes that are not gzip."""
+        return cls("garbled")
 
 
 @dataclass
@@ -164,6 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     timeout = 10.0
     server: _Server
+    arrived: float
+    recorded: bool
+    fault: Fault | None
 
     def setup(self) -> None:
         super().setup()
@@ -173,6 +182,11 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             super().finish()
         self.server.site._track(self.connection, add=False)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Log the request before its answer leaves, so a client never outruns the log."""
+        self.server.site._record(self, code)
+        super().send_response(code, message)
 
     def do_GET(self) -> None:
         self.server.site._handle(self)
@@ -357,31 +371,33 @@ class SiteServer:
                 return rule.fault
         return None
 
-    def _record(self, h: _Handler, arrived: float, status: int | None, fault: Fault | None) -> None:
+    def _record(self, h: _Handler, status: int | None) -> None:
+        """Append the request once (first answer wins); the handler carries arrival and fault."""
+        if getattr(h, "recorded", True):
+            return
+        h.recorded = True
         headers = {k.lower(): v for k, v in h.headers.items()}
-        kind = fault.kind if fault is not None else None
-        record = RequestRecord(h.path, h.command, headers, arrived, status, kind)
+        kind = h.fault.kind if h.fault is not None else None
+        record = RequestRecord(h.path, h.command, headers, h.arrived, status, kind)
         with self._lock:
             self._log.append(record)
 
     def _handle(self, h: _Handler) -> None:
-        arrived = time.monotonic()
+        h.arrived, h.recorded = time.monotonic(), False
         path = urlsplit(h.path).path
-        fault = self._pick_fault(path)
-        # Oversize and truncated answers are 200s even when the client hangs up mid-body.
-        status: int | None = 200 if fault and fault.kind in ("oversize", "truncate") else None
+        h.fault = fault = self._pick_fault(path)
         try:
             if fault is not None and fault.kind != "slow":
-                status = self._answer_fault(h, fault)
+                self._answer_fault(h, fault)
             else:
                 if fault is not None and self._stopping.wait(fault.delay):
                     h.close_connection = True
                     return
-                status = self._answer_route(h, path)
+                self._answer_route(h, path)
         except _QUIET_ERRORS:
             h.close_connection = True
         finally:
-            self._record(h, arrived, status, fault)
+            self._record(h, None)  # no answer was started: a reset, or a stop
 
     def _answer_route(self, h: _Handler, path: str) -> int:
         if path == "/robots.txt" and self.robots_txt is not None:
@@ -429,6 +445,9 @@ class SiteServer:
         if fault.kind == "reset":
             _reset(h)
             return None
+        if fault.kind == "garbled":
+            h.send(200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, b"not gzip")
+            return 200
         return _send_oversize(h, fault)
 
 

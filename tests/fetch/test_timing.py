@@ -1,0 +1,76 @@
+"""Real-time behaviour, measured from the server's own request log.
+
+These use the system clock on purpose (they are about what the site sees),
+and stay short: about eight seconds in all.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from extractors.fetch import PoliteClient
+from tests.support.siteserver import Fault, SiteServer
+
+
+def _fill(site: SiteServer, n: int) -> list[str]:
+    paths = [f"/dyn/17/questions/QANR5L17QE{i}" for i in range(1, n + 1)]
+    for path in paths:
+        site.pages[path] = b"<html>" + path.encode() + b"</html>"
+    return paths
+
+
+def _fetch_for(client: PoliteClient, paths: list[str], seconds: float) -> int:
+    """Fetch pages in turn until ``seconds`` have passed; return how many were asked."""
+    deadline, done = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline:
+        client.fetch(paths[done % len(paths)])
+        done += 1
+    return done
+
+
+def test_peak_rate_never_exceeds_rate(site: SiteServer) -> None:
+    paths = _fill(site, 50)
+    with PoliteClient(site.base_url, rate=5) as client:
+        _fetch_for(client, paths, 3.0)
+    assert site.peak_rate(1.0) <= 5
+    assert len(site.requests) >= 14  # paced, not stalled: ~5/s over 3 s
+
+
+def test_retries_count_towards_the_rate(site: SiteServer) -> None:
+    paths = _fill(site, 50)
+    site.add_fault(Fault.status(500), pattern="/dyn/*", probability=0.3)
+    with PoliteClient(site.base_url, rate=8, backoff_base=0.01) as client:
+        _fetch_for(client, paths, 2.0)
+    assert any(r.status == 500 for r in site.requests)
+    assert site.peak_rate(1.0) <= 8
+
+
+def test_rate_holds_across_threads(site: SiteServer) -> None:
+    paths = _fill(site, 12)
+    with PoliteClient(site.base_url, rate=6) as client, ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(client.fetch, paths))
+    assert [r.outcome for r in results] == ["ok"] * 12
+    assert site.peak_rate(1.0) <= 6
+    assert site.count(path="/robots.txt") == 1
+
+
+def test_retry_after_seconds_in_real_time(site: SiteServer) -> None:
+    site.add_fault(Fault.status(429, retry_after="1"), pattern="/p", times=1)
+    site.pages["/p"] = b"p"
+    with PoliteClient(site.base_url, rate=None) as client:
+        assert client.fetch("/p").outcome == "ok"
+    first, second = (r for r in site.requests if r.path == "/p")
+    assert first.status == 429 and second.status == 200
+    assert second.time - first.time >= 1.0
+
+
+def test_crawl_delay_in_real_time(site: SiteServer) -> None:
+    paths = _fill(site, 3)
+    site.robots_txt = "User-agent: *\nCrawl-delay: 0.4\n"
+    with PoliteClient(site.base_url, rate=100) as client:
+        for path in paths:
+            client.fetch(path)
+    times = [r.time for r in site.requests]
+    assert len(times) == 4 and all(b - a >= 0.4 for a, b in itertools.pairwise(times))
