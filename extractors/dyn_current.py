@@ -179,13 +179,16 @@ def title(bloc: LexborNode, tree: LexborHTMLParser) -> str | None:
 
 
 def _own_label(p: LexborNode) -> str:
-    """A ``p.h6``'s own text (its text nodes, not its value spans): the label."""
+    """A ``p.h6``'s label: its own text before the first value span or ``<br>``."""
     parts: list[str] = []
     child = p.child
     while child is not None:
-        if child.tag == "-text":
+        tag = child.tag
+        if tag == "-text":
             parts.append(child.text_content or "")
-        elif child.tag not in ("span", "br", "a"):
+        elif tag in ("span", "br", "a"):
+            break
+        elif tag != "-comment":
             parts.append(child.text() or "")
         child = child.next
     return label_key("".join(parts)) if parts else ""

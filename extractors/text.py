@@ -51,10 +51,6 @@ SKIP_TAGS = frozenset(
 #: Characters removed outright: invisible, and never a word separator on these pages.
 _INVISIBLE = {ord("\u200b"): None, ord("\ufeff"): None, ord("\u00ad"): None}
 
-# A marker pushed on the walk stack: "the paragraph ends here".
-_BREAK = "\x00break"
-_CELL_GAP = " "
-
 
 def clean(text: str | None) -> str | None:
     """Normalise whitespace; ``None`` for ``None`` or a blank value.
@@ -79,36 +75,37 @@ def paragraphs(node: LexborNode | None) -> list[str]:
     one space; inline elements add nothing, so ``1<sup>er</sup>`` reads
     ``1er``. Empty paragraphs vanish, which is what makes a *run* of ``<br>``
     one break. Scripts, styles and comments are skipped.
+
+    One stack, ``None`` marking "a block ends here"; children pushed from
+    the last one so they pop in document order. The loop is written for
+    speed (local names, no helper calls per node): it is the hot path.
     """
     if node is None:
         return []
     out: list[str] = []
     parts: list[str] = []
-    stack: list[LexborNode | str] = [node]
+    stack: list[LexborNode | None] = [node]
+    pop, push, add = stack.pop, stack.append, parts.append
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if item is _BREAK:
-                _flush(parts, out)
-            else:
-                parts.append(item)
-            continue
-        tag = item.tag
+        item = pop()
+        tag = "" if item is None else item.tag
         if tag == "-text":
-            parts.append(item.text_content or "")
+            add(item.text_content or "")  # type: ignore[union-attr]
             continue
         if tag is None or tag in SKIP_TAGS:
             continue
-        if tag == "br":
-            _flush(parts, out)
-            continue
-        if tag in BLOCK_TAGS:
-            _flush(parts, out)
-            stack.append(_BREAK)
+        if item is None or tag == "br" or tag in BLOCK_TAGS:
+            if parts:
+                _flush(parts, out)
+            if item is None or tag == "br":
+                continue
+            push(None)
         elif tag in CELL_TAGS:
-            parts.append(_CELL_GAP)
-            stack.append(_CELL_GAP)
-        _push_children(item, stack)
+            add(" ")
+        child = item.last_child
+        while child is not None:
+            push(child)
+            child = child.prev
     _flush(parts, out)
     return out
 
@@ -137,22 +134,11 @@ def join_paragraphs(paras: list[str]) -> str | None:
     return "\n\n".join(kept) if kept else None
 
 
-def _push_children(node: LexborNode, stack: list[LexborNode | str]) -> None:
-    children: list[LexborNode] = []
-    child = node.child
-    while child is not None:
-        children.append(child)
-        child = child.next
-    children.reverse()
-    stack.extend(children)
-
-
 def _flush(parts: list[str], out: list[str]) -> None:
-    if parts:
-        text = clean("".join(parts))
-        parts.clear()
-        if text:
-            out.append(text)
+    text = clean("".join(parts))
+    parts.clear()
+    if text:
+        out.append(text)
 
 
 # --- mojibake -----------------------------------------------------------------
