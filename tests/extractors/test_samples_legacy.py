@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from extractors import extract, fiche, legacy
 from extractors.model import Question
@@ -161,13 +162,9 @@ def test_answer_paragraph_count(parsed: dict[str, Question], name: str, count: i
      "QANR5L16QE200.html", "QANR5L16QG200.html", "QANR5L16QOSD350.html"],
 )  # fmt: skip
 def test_other_templates_are_not_claimed(name: str) -> None:
-    from selectolax.lexbor import LexborHTMLParser
-
     assert not legacy.matches(LexborHTMLParser(sample_path(name).read_text(encoding="utf-8")))
 
 
 @pytest.mark.parametrize("name", list(URLS))
 def test_fiche_does_not_claim_legacy_pages(name: str) -> None:
-    from selectolax.lexbor import LexborHTMLParser
-
     assert not fiche.matches(LexborHTMLParser(sample_path(name).read_text(encoding="utf-8")))
