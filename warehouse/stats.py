@@ -1,0 +1,146 @@
+"""`anq stats`: what the warehouse holds, what is due, and how the last runs went.
+
+Read-only and instant: plain SQL over a ``read_only=True`` connection, no Prefect import, so
+it can be run while wondering whether the nightly job worked. ``stats`` gathers the figures
+(a dataclass the CLI or a test can inspect); ``render_stats`` draws them with rich on the
+console it is handed (library code never prints).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+STATUSES = ("open", "answered", "withdrawn")
+
+TOTALS_SQL = """
+SELECT legislature, type, status, count(*) FROM questions
+GROUP BY ALL ORDER BY legislature, type, status
+"""
+
+DUE_SQL = """
+SELECT count(*) FROM fetch_state AS f JOIN questions AS q USING (uid)
+WHERE q.status = 'open' AND f.next_due_at <= ?
+"""
+
+FAILING_SQL = "SELECT count(DISTINCT uid) FROM failures WHERE resolved_at IS NULL"
+
+RUNS_SQL = """
+SELECT run_id, flow, started_at, finished_at, state, requests, pages_new, pages_changed,
+       pages_unchanged, not_found, failures
+FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?
+"""
+
+
+@dataclass(frozen=True)
+class Total:
+    """Questions of one legislature, type and status."""
+
+    legislature: int
+    type: str
+    status: str
+    questions: int
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One row of ``runs``, as shown under "last runs"."""
+
+    run_id: str
+    flow: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    state: str
+    requests: int
+    pages_new: int
+    pages_changed: int
+    pages_unchanged: int
+    not_found: int
+    failures: int
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    """Everything `anq stats` shows; ``now`` is the naive-UTC instant "due" was judged at."""
+
+    now: dt.datetime
+    totals: tuple[Total, ...]
+    due_refetches: int  # open questions whose fetch_state.next_due_at <= now
+    failing_pages: int  # distinct uids with an unresolved failure, waiting for a retry
+    last_runs: tuple[RunSummary, ...]  # newest first
+
+    @property
+    def questions(self) -> int:
+        return sum(t.questions for t in self.totals)
+
+
+def stats(con: duckdb.DuckDBPyConnection, now: dt.datetime, *, runs: int = 5) -> StatsReport:
+    """Gather the figures; an aware ``now`` is converted to naive UTC like the warehouse."""
+    if now.tzinfo is not None:
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
+    totals = tuple(Total(*row) for row in con.execute(TOTALS_SQL).fetchall())
+    return StatsReport(
+        now=now,
+        totals=totals,
+        due_refetches=_scalar(con, DUE_SQL, [now]),
+        failing_pages=_scalar(con, FAILING_SQL, []),
+        last_runs=tuple(RunSummary(*row) for row in con.execute(RUNS_SQL, [runs]).fetchall()),
+    )
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def render_stats(report: StatsReport, console: Console) -> None:
+    """Three blocks: totals per legislature and type, what is due, the last runs."""
+    console.print(_totals_table(report))
+    console.print(
+        f"Due for a refresh: [bold]{report.due_refetches}[/] open question(s) "
+        f"(next due on or before {report.now:%Y-%m-%d %H:%M} UTC); "
+        f"[bold]{report.failing_pages}[/] failing page(s) waiting for a retry."
+    )
+    console.print(_runs_table(report.last_runs))
+
+
+def _totals_table(report: StatsReport) -> Table:
+    table = Table(title=f"Questions in the warehouse: {report.questions}")
+    for name in ("legislature", "type", *STATUSES, "total"):
+        table.add_column(name, justify="left" if name == "type" else "right")
+    keys = sorted({(t.legislature, t.type) for t in report.totals})
+    for legislature, type_ in keys:
+        counts = {
+            t.status: t.questions
+            for t in report.totals
+            if (t.legislature, t.type) == (legislature, type_)
+        }
+        cells = [str(counts.get(s, 0)) for s in STATUSES]
+        table.add_row(str(legislature), escape(type_), *cells, str(sum(counts.values())))
+    return table
+
+
+def _runs_table(runs: tuple[RunSummary, ...]) -> Table:
+    table = Table(title="Last runs" if runs else "Last runs: none yet")
+    headers = ("started (UTC)", "flow", "state", "took", "requests", "new", "changed",
+               "unchanged", "not found", "failures")  # fmt: skip
+    for name in headers:
+        table.add_column(name, justify="left" if name in ("flow", "state") else "right")
+    for run in runs:
+        took = "—" if run.finished_at is None else str(run.finished_at - run.started_at)
+        colour = {"completed": "green", "failed": "red", "crashed": "red"}.get(run.state, "yellow")
+        counts = (run.requests, run.pages_new, run.pages_changed, run.pages_unchanged,
+                  run.not_found, run.failures)  # fmt: skip
+        table.add_row(
+            f"{run.started_at:%Y-%m-%d %H:%M}",
+            escape(run.flow),
+            f"[{colour}]{escape(run.state)}[/]",
+            took,
+            *(str(n) for n in counts),
+        )
+    return table
