@@ -558,10 +558,11 @@ def count_due(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
 
 
 def resume_numbers(
-    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, lo: int, hi: int
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, lo: int, hi: int | None = None
 ) -> set[int]:
-    """Numbers in ``[lo, hi]`` already settled (a question held, or a 404): a resumed
-    backfill skips them. Failed numbers are not settled and are fetched again."""
+    """Numbers in ``[lo, hi]`` (``hi=None``: no upper bound) already settled, a question
+    held or a 404: a resumed backfill skips them. Failed numbers are not settled."""
+    top = 2**31 - 1 if hi is None else hi
     rows = con.execute(
         """
         SELECT number FROM questions
@@ -571,7 +572,7 @@ def resume_numbers(
         WHERE legislature = ? AND type = ? AND number BETWEEN ? AND ?
           AND last_outcome = 'not_found'
         """,
-        [legislature, type_, lo, hi] * 2,
+        [legislature, type_, lo, top] * 2,
     ).fetchall()
     return {int(r[0]) for r in rows}
 
