@@ -10,7 +10,7 @@ from extractors.labels import LabelIndex, fold, is_label, label_key, strip_label
 @pytest.mark.parametrize(
     ("line", "labels", "expected"),
     [
-        ("Ministère interrogé > Économie et finances", ("Ministère interrogé",), "Économie et finances"),
+        ("Ministère interrogé > Économie", ("Ministère interrogé",), "Économie"),
         ("MINISTERE INTERROGE : Santé", ("Ministère interrogé",), "Santé"),
         ("Ministère  interrogé\xa0: Santé", ("ministere interroge",), "Santé"),
         ("Tête d’analyse > financement", ("Tête d'analyse",), "financement"),

@@ -1,0 +1,139 @@
+"""The current dyn template, over the hand-written fixtures in tests/fixtures/pages/dyn_current.
+
+Each page is parsed once per module; each expected field is its own test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from extractors import ExtractionError, Question, extract
+from tests.conftest import FIXTURES
+
+DIR = FIXTURES / "pages" / "dyn_current"
+URL = "https://www.assemblee-nationale.fr/dyn/test"
+D = dt.date
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "qe_open": {
+        "uid": "QANR5L17QE1204", "legislature": 17, "type": "QE", "number": 1204,
+        "title": "Entretien des ponts communaux", "author_name": "M. Paul Invente",
+        "author_id": "PA990011", "constituency": "Occitanie",
+        "author_group": "Libertés, Indépendants, Outre-mer et Territoires",
+        "rubrique": "Collectivités territoriales", "ministry_asked": "Transition écologique",
+        "question_text": "M. Paul Invente interroge M. le ministre sur l'entretien des ponts "
+        "communaux.\n\nIl demande quels crédits seront ouverts.",
+        "answer_text": None, "question_published_on": D(2024, 10, 1), "question_jo_page": 5012,
+        "answer_published_on": None, "answer_jo_page": None, "status": "open",
+        "closed_on": None, "closure_reason": None, "signaled_on": None,
+    },
+    "qe_signalee": {
+        "signaled_on": D(2023, 9, 1), "status": "open", "question_jo_page": 3320,
+        "author_group": "Démocrate (MoDem et Indépendants)",
+        "constituency": "Provence-Alpes-Côte d'Azur", "rubrique": "Papiers d'identité",
+    },
+    "qe_withdrawn": {
+        "status": "withdrawn", "closed_on": D(2022, 6, 21), "closure_reason": "Fin de mandat",
+        "author_group": "Gauche démocrate et républicaine - NUPES", "answer_text": None,
+        "answer_published_on": None, "question_published_on": D(2021, 11, 30),
+    },
+    "qe_answered_table": {
+        "status": "answered", "closed_on": D(2023, 12, 1), "closure_reason": "Réponse publiée",
+        "answer_published_on": D(2023, 12, 1), "answer_jo_page": 10999,
+        "question_jo_page": 4801, "ministry_answering": "Logement",
+        "ministry_asked": "Transition écologique et cohésion des territoires",
+        "answer_text": "Depuis le 1er janvier 2023, les aides sont les suivantes :\n\n"
+        "Ménages Montant (€)\n\nTrès modestes 10 000\n\nModestes 8 000\n\n"
+        "Ces montants sont cumulables.\n\nIls seront revus en 2024.",
+    },
+    "qe_mojibake": {
+        "title": "Délais de délivrance des passeports", "rubrique": "Papiers d'identité",
+        "ministry_asked": "Intérieur et outre-mer",
+        "question_text": "Mme Lina Fictive attire l’attention sur les délais à venir, "
+        "« vraiment » longs.",
+    },
+    "qg_answered": {
+        "type": "QG", "number": 88, "title": "SITUATION DES HÔPITAUX", "question_text": None,
+        "answer_text": "SITUATION DES HÔPITAUX\n\nMme la présidente. La parole est à M. Léo "
+        "Essai.\n\nM. Léo Essai. Madame la ministre, que comptez-vous faire ?\n\n"
+        "Mme la ministre. Nous agissons.",
+        "status": "answered", "closure_reason": "Réponse publiée",
+        "question_published_on": D(2024, 10, 9), "answer_published_on": D(2024, 10, 9),
+        "closed_on": D(2024, 10, 9), "question_jo_page": None, "answer_jo_page": None,
+        "author_group": "Rassemblement National", "constituency": "Grand Est",
+    },
+    "qosd_open": {
+        "type": "QOSD", "status": "open", "question_published_on": D(2024, 11, 5),
+        "question_jo_page": None, "answer_text": None, "closed_on": None,
+    },
+    "qosd_answered": {
+        "status": "answered", "question_published_on": D(2023, 1, 10),
+        "answer_published_on": D(2023, 1, 18), "closed_on": D(2023, 1, 18),
+        "author_group": "Socialistes et apparentés (membre de l'intergroupe NUPES)",
+        "answer_text": "FERMETURE D'UNE MATERNITÉ\n\nMme la présidente. La parole est à "
+        "M. Marc Factice.\n\nM. Marc Factice. Je vous remercie.\n\nMme la ministre. La "
+        "maternité restera ouverte.",
+    },
+}  # fmt: skip
+
+DRIFTED = {
+    "qe_drift_answer_missing": "answer_text",
+    "qe_drift_no_title_no_text": "title",
+}
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[str, Question]:
+    out = {}
+    for name in EXPECTED:
+        result = extract((DIR / f"{name}.html").read_bytes(), URL)
+        assert isinstance(result, Question), result
+        out[name] = result
+    return out
+
+
+@pytest.mark.parametrize(
+    ("page", "field", "value"),
+    [(page, field, value) for page, fields in EXPECTED.items() for field, value in fields.items()],
+)
+def test_field(parsed: dict[str, Question], page: str, field: str, value: Any) -> None:
+    assert getattr(parsed[page], field) == value
+
+
+@pytest.mark.parametrize("page", sorted(EXPECTED))
+def test_template_is_current(parsed: dict[str, Question], page: str) -> None:
+    assert parsed[page].template == "dyn_current"
+
+
+@pytest.mark.parametrize("page", sorted(EXPECTED))
+def test_url_is_the_one_read(parsed: dict[str, Question], page: str) -> None:
+    assert parsed[page].url == URL
+
+
+@pytest.mark.parametrize("page", sorted(EXPECTED))
+def test_closed_iff_not_open(parsed: dict[str, Question], page: str) -> None:
+    q = parsed[page]
+    assert (q.closed_on is None) == (q.status == "open")
+
+
+@pytest.mark.parametrize("page", sorted(EXPECTED))
+def test_texts_are_normalised(parsed: dict[str, Question], page: str) -> None:
+    q = parsed[page]
+    for text in (q.question_text, q.answer_text):
+        for para in (text or "x").split("\n\n"):
+            assert para == " ".join(para.split()) and para
+
+
+@pytest.mark.parametrize("page", sorted(EXPECTED))
+def test_author_id_is_bare(parsed: dict[str, Question], page: str) -> None:
+    assert (parsed[page].author_id or "PA1").startswith("PA")
+
+
+@pytest.mark.parametrize(("page", "field"), sorted(DRIFTED.items()))
+def test_drift_raises_on_the_missing_field(page: str, field: str) -> None:
+    with pytest.raises(ExtractionError) as caught:
+        extract((DIR / f"{page}.html").read_bytes(), URL)
+    assert caught.value.field == field
