@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.db import migrate
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "warehouse" / "migrations"
 
 INT = "Ministère de l'intérieur"
@@ -118,9 +120,9 @@ def _question_row(q: Q, today: dt.date) -> list[object]:
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> None:
-    """Apply every migration file in order, as warehouse/db.py will."""
-    for path in sorted(MIGRATIONS.glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    """Apply every migration with the warehouse's own migrator (0001 core, 0002 views, ...)."""
+    applied = migrate(con)
+    assert applied == sorted(int(p.name[:4]) for p in MIGRATIONS.glob("*.sql")), applied
 
 
 def build(path: Path) -> dt.date:
