@@ -43,7 +43,8 @@ from extractors.uid import Uid
 NAME = "dyn_2017"
 
 #: Labels only this generation prints (folded); any one of them identifies it.
-_MARKERS = ("date(s) cle(s)", "numero de la question", "ministere attributaire :")
+#: ("Ministère attributaire" is not one: legacy and fiche pages print it too.)
+_MARKERS = ("date(s) cle(s)", "numero de la question")
 _HEADING = re.compile(r"^question (ecrite|orale|au gouvernement)\b.*\bn\s*[°o]\s*\d+")
 _SECTION_ENDS = ("Texte de la question", "Texte de la réponse", "Données clés", "Date(s) clé(s)")
 _STOP_LABELS = ("Auteur", "Circonscription", "Type de question", "Numéro de la question",
@@ -51,8 +52,11 @@ _STOP_LABELS = ("Auteur", "Circonscription", "Type de question", "Numéro de la 
 
 
 def matches(tree: LexborHTMLParser) -> bool:
-    """A page whose main content shows one of this generation's own labels."""
-    main = tree.css_first("main") or tree.body
+    """A dyn page (``<main>`` or an ``an-bloc``) showing one of this generation's labels.
+
+    Legacy and fiche pages have neither ``<main>`` nor ``an-bloc``.
+    """
+    main = tree.css_first("main") or tree.css_first("div.an-bloc")
     if main is None:
         return False
     shown = fold(main.text(deep=True))

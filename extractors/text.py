@@ -48,6 +48,9 @@ SKIP_TAGS = frozenset(
      "svg", "math", "select", "button", "input", "textarea", "-comment", "-doctype"}
 )  # fmt: skip
 
+# Marker pushed when entering a table cell: popped when the cell's content is done.
+_CELL_END = "\x00cell-end"
+
 #: Characters removed outright: invisible, and never a word separator on these pages.
 _INVISIBLE = {ord("\u200b"): None, ord("\ufeff"): None, ord("\u00ad"): None}
 
@@ -76,32 +79,56 @@ def paragraphs(node: LexborNode | None) -> list[str]:
     ``1er``. Empty paragraphs vanish, which is what makes a *run* of ``<br>``
     one break. Scripts, styles and comments are skipped.
 
-    One stack, ``None`` marking "a block ends here"; children pushed from
-    the last one so they pop in document order. The loop is written for
-    speed (local names, no helper calls per node): it is the hot path.
+    Inside a table cell, ``<br>`` and blocks are a space, not a break, so
+    that each row stays on its own line ("cells separated, rows on their own
+    lines"); a row is never split across paragraphs.
+
+    One stack: ``None`` marks "a block ends here", :data:`_CELL_END` "a cell
+    ends here", any other string is text to add; children are pushed from the
+    last one so they pop in document order. Written for speed (local names,
+    no helper call per node): it is the hot path.
     """
     if node is None:
         return []
     out: list[str] = []
     parts: list[str] = []
-    stack: list[LexborNode | None] = [node]
+    stack: list[LexborNode | str | None] = [node]
     pop, push, add = stack.pop, stack.append, parts.append
+    in_cell = 0
     while stack:
         item = pop()
-        tag = "" if item is None else item.tag
+        if item is None:
+            _flush(parts, out)
+            continue
+        if isinstance(item, str):
+            if item is _CELL_END:
+                in_cell -= 1
+            add(" " if item is _CELL_END else item)
+            continue
+        tag = item.tag
         if tag == "-text":
-            add(item.text_content or "")  # type: ignore[union-attr]
+            add(item.text_content or "")
             continue
         if tag is None or tag in SKIP_TAGS:
             continue
-        if item is None or tag == "br" or tag in BLOCK_TAGS:
-            if parts:
+        if tag == "br":
+            if in_cell:
+                add(" ")
+            elif parts:
                 _flush(parts, out)
-            if item is None or tag == "br":
-                continue
-            push(None)
-        elif tag in CELL_TAGS:
+            continue
+        if tag in CELL_TAGS:
+            in_cell += 1
             add(" ")
+            push(_CELL_END)
+        elif tag in BLOCK_TAGS:
+            if in_cell:
+                add(" ")
+                push(" ")
+            else:
+                if parts:
+                    _flush(parts, out)
+                push(None)
         child = item.last_child
         while child is not None:
             push(child)

@@ -39,7 +39,7 @@ def test_clean(raw: str | None, expected: str | None) -> None:
         ("<strong>M. X. </strong>La parole", ["M. X. La parole"]),
         ("<table><tr><td>A</td><td>B</td></tr><tr><th>C</th><td>D</td></tr></table>",
          ["A B", "C D"]),
-        ("<table><tr><td>x<br>y</td></tr></table>", ["x", "y"]),
+        ("<table><tr><td>x<br>y</td><td><p>z</p></td></tr></table>", ["x y z"]),
         ("a&nbsp;&nbsp;b", ["a b"]),
         ("t<script>var x = 1;</script><style>p{}</style><!-- c -->u", ["tu"]),
         ("<div>a<div>b</div>c</div>", ["a", "b", "c"]),
