@@ -24,6 +24,13 @@ AGRI = "Ministère de l'agriculture et de la souveraineté alimentaire"
 SANTE = "Ministère de la santé et de l'accès aux soins"
 
 
+TEXTS = {
+    AGRI: "Mme la députée attire l'attention sur les attaques de loups.\n\nElle demande quelles"
+    " mesures le Gouvernement entend prendre pour protéger les troupeaux.",
+    INT: "M. le député interroge M. le ministre sur la sécurité des fêtes de village.",
+}
+
+
 @dataclass(frozen=True)
 class Q:
     """One fixture question: offsets are days before today (None: no such date)."""
@@ -35,6 +42,7 @@ class Q:
     answered: int | None = None
     closed: int | None = None
     reason: str | None = None
+    signaled: int | None = None
 
     @property
     def legislature(self) -> int:
@@ -74,7 +82,7 @@ def questions(today: dt.date) -> list[Q]:
         Q("QANR5L17QE3", INT, "answered", 150, 120),
         Q("QANR5L17QE4", INT, "answered", 140, 100),
         Q("QANR5L17QE5", INT, "answered", 130, 30),
-        Q("QANR5L17QE6", INT, "open", 90),
+        Q("QANR5L17QE6", INT, "open", 90, signaled=20),
         Q("QANR5L17QE7", AGRI, "answered", 60, 55),
         Q("QANR5L17QE8", AGRI, "answered", 45, 30),
         Q("QANR5L17QE9", AGRI, "withdrawn", 100, closed=20, reason="Retrait"),
@@ -92,8 +100,8 @@ QUESTION_SQL = """
 INSERT INTO questions (uid, legislature, type, number, url, title, author_name, author_id,
     author_group, constituency, rubrique, ministry_asked, ministry_answering, question_text,
     answer_text, question_published_on, answer_published_on, status, closed_on, closure_reason,
-    first_seen_at, last_fetched_at, last_changed_at, template, content_hash)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    signaled_on, first_seen_at, last_fetched_at, last_changed_at, template, content_hash)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -112,9 +120,9 @@ def _question_row(q: Q, today: dt.date) -> list[object]:
         f"https://www.assemblee-nationale.fr/dyn/{q.legislature}/questions/{q.uid}",
         f"Titre {q.uid}", author[0], author[1], "Renaissance", "Essonne (4e circonscription)",
         "Agriculture" if q.ministry == AGRI else "Sécurité", q.ministry, q.ministry,
-        None if q.type == "QG" else "Texte de la question.",
+        None if q.type == "QG" else TEXTS.get(q.ministry, "Texte de la question."),
         "Texte de la réponse." if q.status == "answered" else None,
-        _day(today, q.published), answered, q.status, closed, reason,
+        _day(today, q.published), answered, q.status, closed, reason, _day(today, q.signaled),
         seen, seen, seen, "dyn_current", f"hash-{q.uid}",
     ]  # fmt: skip
 
@@ -150,7 +158,8 @@ def _today(con: duckdb.DuckDBPyConnection) -> dt.date:
 def _insert_versions(con: duckdb.DuckDBPyConnection, today: dt.date) -> None:
     """Version 1 is every question's current state, except the histories of QE5 and QE9.
 
-    QE5: open (v1), open with a corrected title (v2), answered (v3).
+    QE5: open at agriculture (v1), transferred to the interior with a corrected title (v2),
+    answered (v3).
     QE9: open (v1), withdrawn (v2).
     """
     con.execute(
@@ -161,30 +170,31 @@ def _insert_versions(con: duckdb.DuckDBPyConnection, today: dt.date) -> None:
         FROM questions
         """
     )
-    history: dict[str, list[tuple[str, int, str | None]]] = {
+    history: dict[str, list[tuple[str, int, str | None, str | None]]] = {
         "QANR5L17QE5": [
-            ("open", 129, None),
-            ("open", 100, "Titre corrigé"),
-            ("answered", 29, None),
+            ("open", 129, None, AGRI),
+            ("open", 100, "Titre corrigé", None),
+            ("answered", 29, None, None),
         ],
-        "QANR5L17QE9": [("open", 99, None), ("withdrawn", 19, None)],
+        "QANR5L17QE9": [("open", 99, None, None), ("withdrawn", 19, None, None)],
     }
     for uid, states in history.items():
         con.execute("DELETE FROM question_versions WHERE uid = ?", [uid])
-        for version, (status, offset, title) in enumerate(states, start=1):
+        for version, (status, offset, title, ministry) in enumerate(states, start=1):
             at = dt.datetime.combine(today - dt.timedelta(days=offset), dt.time(3, 0))
             con.execute(
                 """
                 INSERT INTO question_versions BY NAME
                 SELECT * EXCLUDE (first_seen_at, last_fetched_at, last_changed_at, title, status,
-                                  closed_on, closure_reason),
+                                  closed_on, closure_reason, ministry_answering),
                        coalesce(?, title) AS title, ? AS status,
+                       coalesce(?, ministry_answering) AS ministry_answering,
                        CASE WHEN ? = 'open' THEN NULL ELSE closed_on END AS closed_on,
                        CASE WHEN ? = 'open' THEN NULL ELSE closure_reason END AS closure_reason,
                        ? AS version, ? AS valid_from, NULL AS valid_to
                 FROM questions WHERE uid = ?
                 """,
-                [title, status, status, status, version, at, uid],
+                [title, status, ministry, status, status, version, at, uid],
             )
 
 
