@@ -22,7 +22,10 @@ Decisions where the contract is silent:
 * On a failure the validators (etag, last_modified) of the last success are
   kept, so a retry is never answered 304 for a page that was not loaded.
 * Any outcome other than ``failed`` (a 404 included) resolves the uid's open
-  failures: the page has been settled.
+  failures: the page has been settled. Hence a uid has open failures exactly
+  when ``fetch_state.consecutive_failures > 0``, which spares a scan of ``failures``.
+* ``fetch_state.raw_sha256`` remembers the last body logged in ``raw_pages``, so
+  deciding whether a body is new needs no scan of ``raw_pages`` either.
 * Replaying a batch is harmless: ``last_fetched_at`` only moves forward, and a
   failure with the same uid and time is recorded once and counted once.
 """
@@ -115,7 +118,6 @@ class _Prior:
     last_outcome: str | None = None
     last_success_at: datetime | None = None
     raw_sha256: str | None = None
-    open_failures: bool = False
 
 
 @dataclass
@@ -173,6 +175,7 @@ _STAGE_FETCH_STATE = {
     "last_success_at": _TS,
     "consecutive_failures": pa.int32(),
     "next_due_at": _TS,
+    "raw_sha256": pa.string(),
 }
 _STAGE_FAILURE = {
     "uid": pa.string(),
@@ -214,15 +217,11 @@ _READ_PRIOR = """
 WITH k AS (SELECT unnest(?::VARCHAR[]) AS uid)
 SELECT k.uid, qu.content_hash, qu.status, qu.question_published_on, v.version,
        f.etag, f.last_modified, f.consecutive_failures, f.last_attempt_at,
-       f.last_outcome, f.last_success_at, r.sha256, fl.uid IS NOT NULL
+       f.last_outcome, f.last_success_at, f.raw_sha256
 FROM k
 LEFT JOIN questions AS qu ON qu.uid = k.uid
 LEFT JOIN question_versions AS v ON v.uid = k.uid AND v.valid_to IS NULL
 LEFT JOIN fetch_state AS f ON f.uid = k.uid
-LEFT JOIN (SELECT uid, arg_max(sha256, fetched_at) AS sha256 FROM raw_pages
-           WHERE uid IN (SELECT uid FROM k) GROUP BY uid) AS r ON r.uid = k.uid
-LEFT JOIN (SELECT DISTINCT uid FROM failures
-           WHERE resolved_at IS NULL AND uid IN (SELECT uid FROM k)) AS fl ON fl.uid = k.uid
 """
 _INSERT_RAW = """
 INSERT INTO raw_pages (uid, sha256, url, fetched_at, http_status, size)
@@ -327,7 +326,6 @@ def _read_prior(con: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, _P
             last_outcome=row[9],
             last_success_at=row[10],
             raw_sha256=row[11],
-            open_failures=bool(row[12]),
         )
         for row in rows
     }
@@ -355,7 +353,7 @@ def _plan(batch: list[Observation], prior: dict[str, _Prior], run_id: str) -> _P
         else:
             raise ValueError(f"{obs.uid}: unknown outcome {obs.outcome!r}")
         plan.fetch_state.append(_fetch_state_row(obs, before, status, published))
-        plan.resolve |= before.open_failures and obs.outcome != "failed"
+        plan.resolve |= before.failures > 0 and obs.outcome != "failed"
         if obs.raw_sha256 is not None and obs.raw_sha256 != before.raw_sha256:
             plan.raw_pages.append(_raw_row(obs))
     return plan
@@ -434,6 +432,7 @@ def _fetch_state_row(
         "last_success_at": before.last_success_at if failed else obs.fetched_at,
         "consecutive_failures": failures,
         "next_due_at": policy.next_due(status, published, obs.fetched_at, failures),
+        "raw_sha256": obs.raw_sha256 or before.raw_sha256,
     }
 
 

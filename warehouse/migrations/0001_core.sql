@@ -107,7 +107,8 @@ CREATE TABLE fetch_state (
     last_attempt_at      TIMESTAMP NOT NULL,
     last_success_at      TIMESTAMP,               -- last answer that was not a failure
     consecutive_failures INTEGER NOT NULL DEFAULT 0,
-    next_due_at          TIMESTAMP                -- NULL: never refreshed unless asked (closed questions, gaps)
+    next_due_at          TIMESTAMP,               -- NULL: never refreshed unless asked (closed questions, gaps)
+    raw_sha256           VARCHAR                  -- sha256 of the last body logged in raw_pages for this uid
 );
 
 -- The raw archive's index: one row each time a uid answered a page whose bytes
