@@ -19,9 +19,11 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Protocol
 
-#: Added to every computed gap so that clock granularity and scheduling jitter
-#: on the server's side can never squeeze ``rate + 1`` arrivals into one second.
+#: Added to every gap between two starts, and (``WINDOW_GUARD``) to the one-second
+#: window: a request sent late by a busy machine, or read late by the server,
+#: must not squeeze ``rate + 1`` arrivals into one second as the site sees it.
 GUARD = 0.01
+WINDOW_GUARD = 0.05
 
 
 class Clock(Protocol):
@@ -102,11 +104,19 @@ class Pacer:
             if self._starts and self.interval > 0:
                 slot = max(slot, self._starts[-1] + self.interval + GUARD)
             if self._window and len(self._starts) == self._window:
-                slot = max(slot, self._starts[0] + 1.0 + GUARD)
+                slot = max(slot, self._starts[0] + 1.0 + WINDOW_GUARD)
             self._starts.append(slot)
         delay = slot - now
         self._clock.sleep(delay)
+        self._overslept(slot)
         return max(delay, 0.0)
+
+    def _overslept(self, slot: float) -> None:
+        """Count from the real start: a late wake-up must not shorten the next gap."""
+        with self._lock:
+            actual = self._clock.monotonic()
+            if actual > slot and slot in self._starts:
+                self._starts[self._starts.index(slot)] = actual
 
     def penalize(self, delay: float) -> None:
         """The server asked us to back off: hold everyone ``delay`` s and slow down."""

@@ -13,6 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from extractors.fetch import PoliteClient
 from tests.support.siteserver import Fault, SiteServer
 
+#: How late a loaded 2-core machine may read a request, as seen in the server's log.
+JITTER = 0.02
+
 
 def _fill(site: SiteServer, n: int) -> list[str]:
     paths = [f"/dyn/17/questions/QANR5L17QE{i}" for i in range(1, n + 1)]
@@ -73,4 +76,6 @@ def test_crawl_delay_in_real_time(site: SiteServer) -> None:
         for path in paths:
             client.fetch(path)
     times = [r.time for r in site.requests]
-    assert len(times) == 4 and all(b - a >= 0.4 for a, b in itertools.pairwise(times))
+    # The client spaces its sends by 0.41 s; the server's reads can lag a few ms.
+    assert len(times) == 4 and all(b - a >= 0.4 - JITTER for a, b in itertools.pairwise(times))
+    assert times[-1] - times[0] >= 3 * 0.4
