@@ -24,7 +24,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from extractors import author_id
 from extractors.legacy import Facts, fix, page_uid, type_from_label
 from extractors.model import Question
-from extractors.text import inline_text, join_paragraphs, paragraphs
+from extractors.text import inline_text, paragraphs
 
 NAME = "fiche"
 
@@ -102,7 +102,8 @@ def _first_int(text: str | None) -> int | None:
 
 def _text(tree: LexborHTMLParser, tag: str) -> str | None:
     node = tree.css_first(tag)
-    return join_paragraphs([fix(p) or "" for p in paragraphs(node)]) if node else None
+    paras = paragraphs(node)
+    return "\n\n".join(paras) if paras else None
 
 
 def _author(tree: LexborHTMLParser) -> tuple[str | None, str | None, str | None, str | None]:

@@ -30,7 +30,7 @@ from extractors.dates import parse_jo_page, parse_numeric_date
 from extractors.labels import LabelIndex, starts_with_label, strip_label
 from extractors.model import ExtractionError, Question
 from extractors.status import ANSWER_REASON, ANSWERED, derive_status
-from extractors.text import clean, inline_text, join_paragraphs, paragraphs, repair_mojibake
+from extractors.text import clean, inline_text, paragraphs
 from extractors.uid import TYPES, InvalidUid, Uid, make_uid
 
 NAME = "legacy"
@@ -182,14 +182,19 @@ def _texts(tree: LexborHTMLParser) -> tuple[str | None, str | None]:
 
 
 def fix(text: str | None) -> str | None:
-    """A displayed value: double-encoded UTF-8 repaired, whitespace normalised."""
-    return clean(repair_mojibake(text)) if text else None
+    """A displayed value, whitespace normalised.
+
+    No mojibake repair here: :func:`extractors.extract` repairs the whole
+    document before parsing, so a module never sees "Ã©".
+    """
+    return clean(text) if text else None
 
 
 def text_after_heading(body: LexborNode, heading: LexborNode | None) -> str | None:
     """``body``'s paragraphs without the heading's own: the CONTRACT text value."""
     skip = len(paragraphs(heading)) if heading is not None else 0
-    return join_paragraphs([fix(p) or "" for p in paragraphs(body)[skip:]])
+    kept = paragraphs(body)[skip:]  # already whitespace-normalised, blanks dropped
+    return "\n\n".join(kept) if kept else None
 
 
 def type_from_label(text: str | None) -> str | None:

@@ -186,13 +186,6 @@ def test_withdrawal_reason_falls_back_on_the_hidden_code() -> None:
     assert _extract(html).closure_reason == "Fin de mandat"
 
 
-#: extractors.dyn_2017.matches claims fiche pages: its marker "ministere
-#: attributaire :" is printed by the fiche page too, and dyn_2017 is tried
-#: first. Reported to the owner of extractors/dyn_2017.py and __init__.py.
-ROUTING = "dyn_2017.matches claims fiche pages ('Ministère attributaire :')"
-
-
-@pytest.mark.xfail(reason=ROUTING, strict=False)
 @pytest.mark.parametrize("name", GOOD)
 def test_extract_routes_here(name: str) -> None:
     result = extract((PAGES / "fiche" / name).read_bytes(), URL)

@@ -42,12 +42,7 @@ def parsed() -> dict[str, Question]:
     return {name: _extract((PAGES / "legacy" / name).read_text(encoding="utf-8")) for name in GOOD}
 
 
-#: A table row is one paragraph (CONTRACT), yet extractors.text.paragraphs ends a
-#: paragraph at a <br> inside a cell ("MONTANT<br>(en euros)"), which splits a
-#: header row across paragraphs. Reported to the owner of extractors/text.py.
-ROW_BR = "text.paragraphs breaks a table row at a <br> inside a cell"
-
-EXPECTED: list[object] = [
+EXPECTED: list[tuple[str, str, object]] = [
     # open QE: group with parentheses, &nbsp; in the text, a renouvellement date
     ("qe_open.html", "uid", "QANR5L14QE90001"),
     ("qe_open.html", "author_name", "Mme Hélène Martin-Dupuis"),
@@ -73,13 +68,11 @@ EXPECTED: list[object] = [
     ("qe_answered_table.html", "question_text",
      "M. Jean-Paul Leclerc interroge M. le ministre de la défense sur la répartition des "
      "crédits entre le 1er et le 5e trimestre."),
-    pytest.param(
-        "qe_answered_table.html", "answer_text",
-        "Les montants alloués en 2013 figurent dans le tableau suivant :\n\n"
-        "RÉGION MONTANT (en euros)\n\nBretagne 1 200\n\nCorse néant\n\n"
-        "Ces crédits seront reconduits en 2014.",
-        marks=pytest.mark.xfail(reason=ROW_BR, strict=False),
-    ),
+    # a table row is one paragraph, even with a <br> inside a header cell
+    ("qe_answered_table.html", "answer_text",
+     "Les montants alloués en 2013 figurent dans le tableau suivant :\n\n"
+     "RÉGION MONTANT (en euros)\n\nBretagne 1 200\n\nCorse néant\n\n"
+     "Ces crédits seront reconduits en 2014."),
     ("qe_answered_table.html", "question_published_on", D(2014, 1, 7)),
     ("qe_answered_table.html", "question_jo_page", 18),
     ("qe_answered_table.html", "answer_published_on", D(2014, 5, 13)),

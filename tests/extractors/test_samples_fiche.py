@@ -153,13 +153,6 @@ def test_legacy_does_not_claim_fiche_pages(name: str) -> None:
     assert not legacy.matches(LexborHTMLParser(sample_path(name).read_text(encoding="utf-8")))
 
 
-#: extractors.dyn_2017.matches claims fiche pages: its marker "ministere
-#: attributaire :" is printed by the fiche page too, and dyn_2017 is tried
-#: first. Reported to the owner of extractors/dyn_2017.py and __init__.py.
-ROUTING = "dyn_2017.matches claims fiche pages ('Ministère attributaire :')"
-
-
-@pytest.mark.xfail(reason=ROUTING, strict=False)
 @pytest.mark.parametrize("name", list(URLS))
 def test_extract_routes_here(name: str) -> None:
     result = extract(sample_path(name).read_bytes(), URLS[name])
