@@ -118,12 +118,7 @@ def weekly_lines(weeks: Sequence[dt.date], series: Sequence[Series], title: str)
             f'<text class="tick" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">'
             f"{_num(tick)}</text>"
         )
-    for i in _label_positions(len(weeks)):
-        anchor = "start" if i == 0 else "end" if i == len(weeks) - 1 else "middle"
-        parts.append(
-            f'<text class="tick" x="{left + i * step:.1f}" y="{height - 10}"'
-            f' text-anchor="{anchor}">{weeks[i].isoformat()}</text>'
-        )
+    parts.append(_week_labels(weeks, left, step, height - 10))
     for n, s in enumerate(series):
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
         points = " ".join(point(i, v) for i, v in enumerate(s.values))
@@ -147,6 +142,18 @@ def legend(names: Sequence[str]) -> str:
         for n, name in enumerate(names)
     )
     return f'<div class="legend">{"".join(items)}</div>'
+
+
+def _week_labels(weeks: Sequence[dt.date], left: float, step: float, y: float) -> str:
+    """Dates under the x axis, the first and last kept inside the chart."""
+    labels = []
+    for i in _label_positions(len(weeks)):
+        anchor = "start" if i == 0 else "end" if i == len(weeks) - 1 else "middle"
+        labels.append(
+            f'<text class="tick" x="{left + i * step:.1f}" y="{y}"'
+            f' text-anchor="{anchor}">{weeks[i].isoformat()}</text>'
+        )
+    return "".join(labels)
 
 
 def _label_positions(n: int, labels: int = 7) -> list[int]:

@@ -83,7 +83,7 @@ $delays_chart
 <figure data-chart="activity">
 <h2>Questions published and answered per week</h2>
 <p class="note">All types, questions au Gouvernement included (published and answered at
-their sitting). Weeks start on Monday.</p>
+their sitting). Weeks start on Monday; the last one is the current, unfinished, week.</p>
 $activity_chart
 </figure>
 <figure data-chart="backlog">

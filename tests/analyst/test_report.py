@@ -15,6 +15,7 @@ import pytest
 
 from tests.analyst.warehouse_fixture import AGRI, INT, SANTE, apply_migrations, questions
 from warehouse.report import build_report
+from warehouse.report_charts import nice_ticks
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -167,3 +168,30 @@ def test_report_renders_in_headless_chromium(
         for a in dom.where("g", **{"class": "bar"})
     ]
     assert rendered == [(INT, "35", "75"), (AGRI, "10", "14"), (SANTE, "7", "7")]
+
+
+def test_scraped_names_are_escaped(tmp_path: Path) -> None:
+    db = duckdb.connect(str(tmp_path / "w.duckdb"))
+    apply_migrations(db)
+    db.execute(
+        """
+        INSERT INTO questions (uid, legislature, type, number, url, ministry_answering,
+            question_published_on, answer_published_on, status, first_seen_at,
+            last_fetched_at, last_changed_at, content_hash)
+        VALUES ('QANR5L17QE1', 17, 'QE', 1, 'u', 'Économie & <script>alert(1)</script> "x"',
+            DATE '2026-01-01', DATE '2026-01-11', 'answered', now(), now(), now(), 'h')
+        """
+    )
+    page = build_report(db, tmp_path / "out").read_text(encoding="utf-8")
+    db.close()
+    assert "<script>alert" not in page
+    assert bars(page) == [('Économie & <script>alert(1)</script> "x"', "1", "10", "10")]
+
+
+@pytest.mark.parametrize(
+    ("top", "whole", "ticks"),
+    [(76, False, [0, 20, 40, 60, 80]), (2, True, [0, 1, 2]), (2, False, [0, 0.5, 1, 1.5, 2]),
+     (0, True, [0, 1]), (1234, True, [0, 250, 500, 750, 1000, 1250])],
+)  # fmt: skip
+def test_nice_ticks(top: float, whole: bool, ticks: list[float]) -> None:
+    assert nice_ticks(top, whole=whole) == ticks
