@@ -59,7 +59,8 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: Format) -> list[P
 def _has_column(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
     """Whether the table or view has the column (views are listed in duckdb_columns too)."""
     row = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()"
+        " AND schema_name = 'main' AND table_name = ? AND column_name = ?",
         [relation, column],
     ).fetchone()
     return row is not None and row[0] > 0

@@ -1,5 +1,5 @@
 -- 0002: analyst views over the core tables (open backlog, deadlines, delays, activity, status history).
--- "Now" is current_date (the session's date, UTC by default); docs/recipes.md documents every column.
+-- "Now" is current_date (the date in the session's TimeZone); docs/recipes.md documents every column.
 -- Kept to SQL that DuckDB 1.4 also binds, so a file created with storage_compatibility_version
 -- 'v1.4.0' stays usable, views included, from a DuckDB 1.x CLI.
 
