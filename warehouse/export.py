@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Literal
-
 import duckdb
 
-Format = Literal["parquet", "csv"]
-FORMATS: tuple[Format, ...] = ("parquet", "csv")
+FORMATS = ("parquet", "csv")
 
 # The public relations of CONTRACT.md and migration 0002, in the order they are written.
 RELATIONS: tuple[str, ...] = (
@@ -40,8 +37,11 @@ RELATIONS: tuple[str, ...] = (
 PARTITION_COLUMN = "legislature"
 
 
-def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: Format) -> list[Path]:
-    """Write every public relation under ``out_dir``; return the files written, sorted."""
+def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str) -> list[Path]:
+    """Write every public relation under ``out_dir``; return the files written, sorted.
+
+    ``fmt`` is a plain string (it comes from the command line) checked against FORMATS.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,7 @@ def test_empty_warehouse_exports_readable_files(tmp_path: Path) -> None:
 
 def test_unknown_format_is_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown export format 'xlsx'"):
-        export(con, tmp_path, "xlsx")  # type: ignore[arg-type]
+        export(con, tmp_path, "xlsx")
 
 
 def test_csv_keeps_paragraphs_quotes_and_commas(tmp_path: Path) -> None:
