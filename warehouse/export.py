@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+
 import duckdb
 
 FORMATS = ("parquet", "csv")
