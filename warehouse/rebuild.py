@@ -141,12 +141,16 @@ def last_fetched(con: duckdb.DuckDBPyConnection, uids: Iterable[Uid]) -> dict[Ui
 
 
 def build_versions(
-    history: Sequence[tuple[datetime, str, Question | None]],
+    history: Sequence[tuple[datetime, str, Question | None]], uid: str | None = None
 ) -> list[dict[str, Any]]:
-    """The ``question_versions`` rows of one uid from its observations (load's rules)."""
+    """The ``question_versions`` rows of one uid from its observations (load's rules).
+
+    A page holding another uid's question counts as nothing, as in the flows,
+    which record it as a failure and leave the question alone.
+    """
     versions: list[dict[str, Any]] = []
     for fetched_at, _url, question in sorted(history, key=lambda item: item[0]):
-        if question is None:
+        if question is None or (uid is not None and question.uid != uid):
             continue
         row = question_row(question)
         if versions and versions[-1]["content_hash"] == row["content_hash"]:
@@ -177,14 +181,12 @@ def replace_history(con: duckdb.DuckDBPyConnection, items: Sequence[HistoryItem]
     question_rows: list[dict[str, Any]] = []
     version_rows: list[dict[str, Any]] = []
     for uid, history, given_last in {str(item[0]): item for item in items}.values():
-        versions = build_versions(history)
+        versions = build_versions(history, str(uid))
         if not versions:
             counts.skipped += 1
             continue
-        latest = max(at for at, _url, question in history if question is not None)
+        latest = max(at for at, _, found in history if found is not None and found.uid == str(uid))
         last = latest if given_last is None else max(given_last, latest)
-        if versions[0]["uid"] != str(uid):
-            raise ValueError(f"{uid}: history holds question {versions[0]['uid']}")
         question_rows.append(_question_row(versions, last))
         version_rows.extend(versions)
         counts.uids += 1

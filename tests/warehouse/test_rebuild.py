@@ -185,3 +185,8 @@ def test_build_versions_collapses_and_skips() -> None:
         (1, T0, T0 + 3 * DAY, "dyn_current"),
         (2, T0 + 3 * DAY, None, "dyn_current"),
     ]
+
+
+def test_pages_of_another_uid_are_ignored() -> None:
+    history = [(T0, "u", question(1)), (T0 + DAY, "u", question(2))]
+    assert [v["uid"] for v in build_versions(history, str(uid(1)))] == [str(uid(1))]
