@@ -138,6 +138,12 @@ def render(data: ReportData) -> str:
         "|---|---:|",
     ]
     lines += [f"| {label} | {data.counts.get(key, 0)} |" for key, label in ROWS]
+    known = {key for key, _ in ROWS}
+    lines += [  # counts only some flows keep (reparse: reparsed, versions, ...)
+        f"| {key.replace('_', ' ')} | {value} |"
+        for key, value in sorted(data.counts.items())
+        if key not in known
+    ]
     if data.templates:
         shown = ", ".join(f"{t} {n}" for t, n in sorted(data.templates.items()))
         lines += ["", f"Pages extracted per template: {shown}."]

@@ -103,3 +103,9 @@ def test_artifact_key_is_lowercase_letters_digits_dashes(flow: str, key: str) ->
 def test_publish_outside_a_flow_run_does_nothing() -> None:
     run = SimpleNamespace(flow="fetch", run_id="r1")
     reporting.publish(run, "# report")  # type: ignore[arg-type]
+
+
+def test_counts_of_other_flows_are_shown_too() -> None:
+    text = render(_data(counts={"reparsed": 120, "extraction_errors": 2}))
+    assert "| reparsed | 120 |" in text and "| extraction errors | 2 |" in text
+    assert "| new questions | 0 |" in text
