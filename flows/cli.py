@@ -70,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ConfigError("backfill takes exactly one --legislature")
     except ConfigError as err:
         return _fail(EXIT_USAGE, str(err))
+    for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect
+        os.environ.setdefault(key, value)
     handler: Callable[[argparse.Namespace, Settings], int] = HANDLERS[args.command]
     return handler(args, settings)
 
@@ -153,12 +155,25 @@ def _check_reachable(settings: Settings) -> int:
     return 0
 
 
+#: Prefect settings the CLI defaults (a user's own environment wins): library logs
+#: reach Prefect with their uids; the ephemeral API gets time to start on small
+#: machines; no telemetry (the run has no business calling anyone but the site).
+PREFECT_DEFAULTS = {
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "anq",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+
 def _start(flow: Any, kwargs: dict[str, Any]) -> int:
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "anq")
     from flows.console import print_summary, progress_bar
 
-    with progress_bar():
-        state = flow(**kwargs, return_state=True)
+    try:
+        with progress_bar():
+            state = flow(**kwargs, return_state=True)
+    except Exception as err:  # noqa: BLE001 - the orchestrator itself could not start
+        return _fail(EXIT_FAILED, f"{flow.name} could not run: {type(err).__name__}: {err}")
     if state.is_completed():
         print_summary(state.result())
         return 0

@@ -6,7 +6,7 @@ from typing import Any
 
 from prefect import flow
 
-from extractors.uid import parse_uid
+from extractors.uid import Uid, parse_uid
 from flows import progress
 from flows.pipeline import Target, chunks
 from flows.runner import open_run
@@ -34,11 +34,11 @@ def fetch(
     parsed = sorted(dict.fromkeys(parse_uid(uid) for uid in uids))
     settings = settings_from(params)
     with open_run("fetch", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
-        known: dict[str, tuple[str | None, str | None]] = {}
+        known: dict[Uid, tuple[str | None, str | None]] = {}
         if not force:
             with session(settings.db) as con:
-                known = validators(con, [str(uid) for uid in parsed])
-        targets = [Target(uid, *known.get(str(uid), (None, None))) for uid in parsed]
+                known = validators(con, parsed)
+        targets = [Target(uid, *known.get(uid, (None, None))) for uid in parsed]
         progress.add_total(len(targets))
         for batch in chunks(targets, settings.batch_size):
             process_batch(run, batch)
