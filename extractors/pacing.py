@@ -22,7 +22,7 @@ from typing import Protocol
 #: Added to every gap between two starts, and (``WINDOW_GUARD``) to the one-second
 #: window: a request sent late by a busy machine, or read late by the server,
 #: must not squeeze ``rate + 1`` arrivals into one second as the site sees it.
-GUARD = 0.01
+GUARD = 0.002
 WINDOW_GUARD = 0.05
 
 

@@ -45,7 +45,7 @@ def test_evenly_spaced_at_full_speed() -> None:
     clock = FakeClock()
     starts = _starts(Pacer(4, clock), clock, [0.0] * 9)
     gaps = [round(b - a, 3) for a, b in itertools.pairwise(starts)]
-    assert all(0.25 <= g <= 0.27 for g in gaps)
+    assert all(0.25 <= g <= 0.30 for g in gaps)  # never a burst, never a long stall
 
 
 @pytest.mark.parametrize("rate", [None, 0])

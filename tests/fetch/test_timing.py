@@ -13,8 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from extractors.fetch import PoliteClient
 from tests.support.siteserver import Fault, SiteServer
 
-#: How late a loaded 2-core machine may read a request, as seen in the server's log.
-JITTER = 0.02
+#: How late the server may log a request's arrival. The server shares the test's
+#: process (and GIL) and a loaded 2-core machine: lags of 10-50 ms were seen. The
+#: pacer keeps a 50 ms margin on every one-second window; the tests allow as much
+#: again for the log's lag, so they fail on a pacing bug, not on a busy machine.
+JITTER = 0.05
 
 
 def _fill(site: SiteServer, n: int) -> list[str]:
@@ -37,7 +40,7 @@ def test_peak_rate_never_exceeds_rate(site: SiteServer) -> None:
     paths = _fill(site, 50)
     with PoliteClient(site.base_url, rate=5) as client:
         _fetch_for(client, paths, 3.0)
-    assert site.peak_rate(1.0) <= 5
+    assert site.peak_rate(1.0 - JITTER) <= 5
     assert len(site.requests) >= 14  # paced, not stalled: ~5/s over 3 s
 
 
@@ -47,7 +50,7 @@ def test_retries_count_towards_the_rate(site: SiteServer) -> None:
     with PoliteClient(site.base_url, rate=8, backoff_base=0.01) as client:
         _fetch_for(client, paths, 2.0)
     assert any(r.status == 500 for r in site.requests)
-    assert site.peak_rate(1.0) <= 8
+    assert site.peak_rate(1.0 - JITTER) <= 8
 
 
 def test_rate_holds_across_threads(site: SiteServer) -> None:
@@ -55,7 +58,7 @@ def test_rate_holds_across_threads(site: SiteServer) -> None:
     with PoliteClient(site.base_url, rate=6) as client, ThreadPoolExecutor(4) as pool:
         results = list(pool.map(client.fetch, paths))
     assert [r.outcome for r in results] == ["ok"] * 12
-    assert site.peak_rate(1.0) <= 6
+    assert site.peak_rate(1.0 - JITTER) <= 6
     assert site.count(path="/robots.txt") == 1
 
 
@@ -75,7 +78,7 @@ def test_crawl_delay_in_real_time(site: SiteServer) -> None:
     with PoliteClient(site.base_url, rate=100) as client:
         for path in paths:
             client.fetch(path)
-    times = [r.time for r in site.requests]
-    # The client spaces its sends by 0.41 s; the server's reads can lag a few ms.
-    assert len(times) == 4 and all(b - a >= 0.4 - JITTER for a, b in itertools.pairwise(times))
-    assert times[-1] - times[0] >= 3 * 0.4
+    # robots.txt opens the connection (its logged arrival lags most): pages only.
+    times = [r.time for r in site.requests if r.path != "/robots.txt"]
+    assert len(times) == 3 and all(b - a >= 0.4 - JITTER for a, b in itertools.pairwise(times))
+    assert times[-1] - times[0] >= 2 * 0.4 - JITTER
