@@ -22,6 +22,7 @@ Typical uses::
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 from typing import Generic, TypeVar
@@ -53,11 +54,14 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+@functools.lru_cache(maxsize=4096)
 def label_key(text: str) -> str:
     """The comparable form of a label: folded, whitespace collapsed, separators trimmed.
 
     ``"  Ministère  interrogé > "`` and ``"MINISTERE INTERROGE:"`` both give
     ``"ministere interroge"``.
+
+    Cached: the same few dozen labels are keyed on every page.
     """
     return " ".join(fold(text).split()).strip(SEPARATORS)
 
