@@ -334,6 +334,8 @@ def _read_prior(con: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, _P
 def _plan(batch: list[Observation], prior: dict[str, _Prior], run_id: str) -> _Plan:
     plan = _Plan()
     for obs in batch:
+        if obs.fetched_at.tzinfo is not None:
+            raise ValueError(f"{obs.uid}: fetched_at must be naive UTC, got {obs.fetched_at!r}")
         before = prior.get(str(obs.uid), _Prior())
         status, published = before.status, before.published_on
         if obs.outcome == "question":

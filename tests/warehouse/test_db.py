@@ -14,6 +14,7 @@ from warehouse.db import (
     DatabaseLocked,
     RunLock,
     RunLocked,
+    Writer,
     available_migrations,
     connect,
     migrate,
@@ -134,3 +135,26 @@ def test_run_lock_is_released_when_its_process_dies(db_path: Path) -> None:
     subprocess.run([sys.executable, "-c", code, str(db_path)], check=True)
     with RunLock(db_path) as lock:
         assert lock.held
+
+
+def test_writer_reuses_its_connection_and_lets_go_when_idle(db_path: Path) -> None:
+    with Writer(db_path, linger=0.3) as writer:
+        with writer.connection() as first:
+            first.execute("CREATE TABLE t (x INTEGER)")
+        with writer.connection() as second:
+            assert second is first
+        assert writer.is_open
+        time.sleep(1.0)
+        assert not writer.is_open
+        holder = _hold(db_path, 0.1)  # another process can open the file now
+        holder.wait(timeout=30)
+        with writer.connection() as third:
+            assert third.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
+    assert not writer.is_open
+
+
+def test_writer_with_no_linger_closes_after_each_batch(db_path: Path) -> None:
+    writer = Writer(db_path, linger=0)
+    with writer.connection():
+        assert writer.is_open
+    assert not writer.is_open

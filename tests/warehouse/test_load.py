@@ -245,3 +245,9 @@ def test_next_due_follows_the_policy(con: duckdb.DuckDBPyConnection, run_id: str
 def test_empty_batch_only_counts_requests(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     assert load_batch(con, run_id, [], requests=3) == BatchCounts()
     assert rows(con, "SELECT requests FROM runs") == [(3,)]
+
+
+def test_aware_timestamps_are_refused(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    aware = T0.replace(tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match="naive UTC"):
+        load_batch(con, run_id, [seen(question(1), aware)])
