@@ -70,6 +70,9 @@ class FetchResult:
     last_modified: str | None
     error: str | None
     attempts: int
+    #: True when the client itself declined, for a reason that holds on every run:
+    #: a path off the site, robots.txt, a redirect to another host, the body cap.
+    refused: bool = False
 
     @property
     def outcome(self) -> Outcome:
@@ -100,6 +103,7 @@ class _Exchange:
     error: str | None
     attempts: int
     status: int | None
+    refused: bool = False
 
 
 class _TooLarge(Exception):
@@ -223,20 +227,23 @@ class PoliteClient:
     ) -> FetchResult:
         url = self._url(path)
         if url is None:
-            return _failed(path, path, None, f"refused: {path!r} is not a path on this site", 0)
+            reason = f"refused: {path!r} is not a path on this site"
+            return _failed(path, path, None, reason, 0, refused=True)
         current, attempts = url, 0
         for _hop in range(self._max_redirects + 1):
             exchange = self._exchange(current, headers)
             attempts += exchange.attempts
             answer = exchange.answer
             if answer is None:
-                return _failed(url, current, exchange.status, exchange.error, attempts)
+                status, why = exchange.status, exchange.error
+                return _failed(url, current, status, why, attempts, refused=exchange.refused)
             if answer.status not in _REDIRECTS:
                 return _result(url, current, answer, attempts, etag, last_modified)
             target = urljoin(current, answer.headers.get("location", ""))
             error = self._redirect_error(answer, target)
             if error is not None:
-                return _failed(url, current, answer.status, error, attempts)
+                off_host = error.startswith("redirect to another host")
+                return _failed(url, current, answer.status, error, attempts, refused=off_host)
             current = target
         return _failed(url, current, None, f"more than {self._max_redirects} redirects", attempts)
 
@@ -263,7 +270,7 @@ class PoliteClient:
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         if not self._policy().allows(target):
-            return _Exchange(None, "disallowed by robots.txt", 0, None)
+            return _Exchange(None, "disallowed by robots.txt", 0, None, refused=True)
         if self.paused:
             reason = "paused: the site asked for a pause beyond the Retry-After cap; not asked"
             return _Exchange(None, reason, 0, None)
@@ -277,7 +284,7 @@ class PoliteClient:
             try:
                 answer = self._send(url, headers)
             except _TooLarge as exc:
-                return _Exchange(None, str(exc), attempt, exc.status)
+                return _Exchange(None, str(exc), attempt, exc.status, refused=True)
             except httpx.RequestError as exc:
                 kind, status, wait = _describe(exc), None, self._backoff_delay(attempt)
                 log.info("%s on %s (try %d): %s", kind, url, attempt, exc)
@@ -411,9 +418,15 @@ def _result(
 
 
 def _failed(
-    url: str, final: str, status: int | None, error: str | None, attempts: int
+    url: str,
+    final: str,
+    status: int | None,
+    error: str | None,
+    attempts: int,
+    *,
+    refused: bool = False,
 ) -> FetchResult:
-    return FetchResult(url, final, status, None, None, None, error or "failed", attempts)
+    return FetchResult(url, final, status, None, None, None, error or "failed", attempts, refused)
 
 
 def _describe(exc: httpx.RequestError) -> str:
@@ -430,3 +443,14 @@ def _describe(exc: httpx.RequestError) -> str:
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
         return "connection reset"
     return type(exc).__name__
+
+
+__all__ = [
+    "DEFAULT_UA",
+    "Clock",
+    "FetchResult",
+    "Outcome",
+    "PoliteClient",
+    "SystemClock",
+    "Unreachable",
+]

@@ -19,7 +19,7 @@ def test_ok_returns_body_and_validators(site: SiteServer, make_client: ClientFac
     assert result.etag == etag_for(b"<html>page</html>")
     assert result.last_modified is not None and result.last_modified.endswith("GMT")
     assert (result.url, result.final_url) == (site.base_url + "/p", site.base_url + "/p")
-    assert (result.status, result.error, result.attempts) == (200, None, 1)
+    assert (result.status, result.error, result.attempts, result.refused) == (200, None, 1, False)
 
 
 def test_user_agent_names_anq_version_and_contact(
@@ -102,6 +102,7 @@ def test_off_host_redirect_refused_and_never_fetched(
     result = make_client().fetch("/away")
     assert result.outcome == "failed"
     assert result.error == "redirect to another host refused: localhost"
+    assert result.refused
     assert site.count(path="/p") == 0
 
 
@@ -122,6 +123,7 @@ def test_declared_oversize_body_refused_unread(
     assert result.error is not None and "Content-Length" in result.error
     assert "100000-byte cap" in result.error
     assert result.body is None and result.attempts == 1
+    assert result.refused
 
 
 def test_streamed_oversize_body_stopped(site: SiteServer, make_client: ClientFactory) -> None:
@@ -147,6 +149,7 @@ def test_only_paths_on_the_site_are_fetched(
     result = client.fetch(path)
     assert result.outcome == "failed"
     assert result.error is not None and result.error.startswith("refused:")
+    assert result.refused
     assert client.requests_made == 0
 
 

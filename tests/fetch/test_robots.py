@@ -76,7 +76,7 @@ def test_client_obeys_disallow_without_asking(site: SiteServer, make_client: Cli
         "disallowed by robots.txt",
         0,
     )
-    assert site.count(path="/private/p") == 0
+    assert result.refused and site.count(path="/private/p") == 0
     assert client.fetch("/p").outcome == "ok"
 
 
