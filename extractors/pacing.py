@@ -101,10 +101,11 @@ class Pacer:
             if now > self._slow_until:
                 self.slowdown = 1.0
             slot = max(now, self._hold_until)
+            # max/min, not [-1]/[0]: with threads, a late wake-up can reorder the starts.
             if self._starts and self.interval > 0:
-                slot = max(slot, self._starts[-1] + self.interval + GUARD)
+                slot = max(slot, max(self._starts) + self.interval + GUARD)
             if self._window and len(self._starts) == self._window:
-                slot = max(slot, self._starts[0] + 1.0 + WINDOW_GUARD)
+                slot = max(slot, min(self._starts) + 1.0 + WINDOW_GUARD)
             self._starts.append(slot)
         delay = slot - now
         self._clock.sleep(delay)
