@@ -20,8 +20,15 @@ API (stable: add, do not rename)::
         url = site.base_url + "/dyn/16/questions/QANR5L16QE1"
         ...
         site.requests                         # list[RequestRecord], by arrival time
-        site.count(status=304)                # how many 304 answers
+        site.count(status=304)                # how many 304 answers (path= too)
         site.peak_rate(window=1.0)            # most requests in any window
+        site.clear_log(); site.clear_faults()
+
+    etag_for(body) -> str                     # the ETag the site gives a body
+    http_date(datetime | unix_seconds) -> str # an IMF-fixdate, e.g. for Retry-After
+
+    # pytest: in a conftest.py, ``from tests.support.siteserver import site_server``
+    # (re-export it; ruff wants ``# noqa: F401``) and ask for ``site_server``.
 
 Behaviour:
 
@@ -48,7 +55,8 @@ Behaviour:
   ``Content-Encoding: gzip`` body is not gzip: a decoding error).
 * Every request is logged (:class:`RequestRecord`: path with query, method,
   lower-cased headers, ``time.monotonic()`` at arrival, answered status or
-  ``None`` for a reset, fault kind) under a lock.
+  ``None`` for a reset, fault kind) under a lock, before the answer's first
+  byte leaves: a client that got its answer always finds its request logged.
 * :meth:`SiteServer.stop` (or leaving the ``with``) closes the listener and
   every open keep-alive connection, and wakes any ``slow`` fault.
 """
