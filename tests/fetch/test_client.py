@@ -42,6 +42,11 @@ def test_404_is_not_found_and_never_retried(site: SiteServer, make_client: Clien
     assert site.count(path="/missing") == 1
 
 
+def test_410_gone_is_not_found(site: SiteServer, make_client: ClientFactory) -> None:
+    site.add_fault(Fault.status(410), pattern="/p")
+    assert make_client().fetch("/p").outcome == "not_found"
+
+
 @pytest.mark.parametrize("code", [400, 403, 451])
 def test_other_4xx_fail_without_retry(
     code: int, site: SiteServer, make_client: ClientFactory

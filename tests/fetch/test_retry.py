@@ -16,8 +16,16 @@ from tests.support.siteserver import Fault, SiteServer, http_date
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault.truncate(), Fault.reset(), Fault.status(500), Fault.status(502), Fault.garbled()],
-    ids=["truncated", "reset", "500", "502", "decode-error"],
+    [
+        Fault.truncate(),
+        Fault.reset(),
+        Fault.status(500),
+        Fault.status(502),
+        Fault.status(408),
+        Fault.status(429),
+        Fault.garbled(),
+    ],
+    ids=["truncated", "reset", "500", "502", "408", "429-no-retry-after", "decode-error"],
 )
 def test_transient_failure_is_retried(
     fault: Fault, site: SiteServer, make_client: ClientFactory
