@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 from tests.support.pages import render_question  # noqa: E402
 from tests.support.siteserver import SiteServer  # noqa: E402
 
+SITE = "https://www.assemblee-nationale.fr"
 CHILD = """
 import json, resource, sys
 from flows.cli import main
@@ -43,7 +44,7 @@ print(json.dumps({"code": code, "maxrss_kb": resource.getrusage(resource.RUSAGE_
 def padding(kb: int = 40) -> str:
     """Menus and footer like the site's: most of a real page's bytes, none of its data."""
     items = "".join(
-        f'<li><a href="https://www.assemblee-nationale.fr/dyn/menu/{i}">Rubrique de menu {i}</a></li>\n'
+        f'<li><a href="{SITE}/dyn/menu/{i}">Rubrique de menu {i}</a></li>\n'
         for i in range(kb * 1024 // 80)
     )
     return f'<nav id="header-navigation"><ul>{items}</ul></nav>'
@@ -55,7 +56,9 @@ def page(n: int, pad: str) -> bytes:
         title=f"Question de banc d'essai {n}",
         question_published_on=dt.date(2023, 1, 1) + dt.timedelta(days=n % 700),
         question_paragraphs=[f"Paragraphe {k} de la question {n}, " * 8 for k in range(4)],
-        answer_paragraphs=[f"Réponse {k} à la question {n}. " * 10 for k in range(5)] if n % 2 else None,
+        answer_paragraphs=[f"Réponse {k} à la question {n}. " * 10 for k in range(5)]
+        if n % 2
+        else None,
         answer_published_on=dt.date(2024, 3, 1) if n % 2 else None,
     )
     return html.replace('<div id="root">', '<div id="root">' + pad, 1).encode()
@@ -63,14 +66,39 @@ def page(n: int, pad: str) -> bytes:
 
 def run(pages: int, site: SiteServer, workdir: Path) -> dict[str, float]:
     db = workdir / f"bench-{pages}.duckdb"
-    args = ["backfill", "--legislature", "16", "--type", "QE", "--from-number", "1",
-            "--to-number", str(pages), "--rate", "0", "--db", str(db),
-            "--base-url", site.base_url]
-    env = {**os.environ, "PREFECT_HOME": str(workdir / "prefect"), "DO_NOT_TRACK": "1",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    args = [
+        "backfill",
+        "--legislature",
+        "16",
+        "--type",
+        "QE",
+        "--from-number",
+        "1",
+        "--to-number",
+        str(pages),
+        "--rate",
+        "0",
+        "--db",
+        str(db),
+        "--base-url",
+        site.base_url,
+    ]
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(workdir / "prefect"),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True,
-                          env=env, cwd=REPO, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
+    )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
@@ -79,9 +107,14 @@ def run(pages: int, site: SiteServer, workdir: Path) -> dict[str, float]:
     row = con.execute("SELECT epoch(finished_at - started_at), pages_new FROM runs").fetchone()
     con.close()
     assert row is not None and row[1] == pages, row
-    return {"pages": pages, "flow_s": row[0], "wall_s": wall,
-            "flow_pps": pages / row[0], "wall_pps": pages / wall,
-            "maxrss_mb": result["maxrss_kb"] / 1024}
+    return {
+        "pages": pages,
+        "flow_s": row[0],
+        "wall_s": wall,
+        "flow_pps": pages / row[0],
+        "wall_pps": pages / wall,
+        "maxrss_mb": result["maxrss_kb"] / 1024,
+    }
 
 
 def main() -> None:
@@ -95,11 +128,16 @@ def main() -> None:
         size = sum(len(b) for b in site.pages.values()) / len(site.pages)
         print(f"serving {len(site.pages)} pages, {size / 1024:.1f} KB each on average")
         rows = [run(500, site, Path(tmp)), run(args.pages, site, Path(tmp))]
-    print("| pages | flow run (s) | pages/s (flow) | whole command (s) | pages/s (command) | peak RSS (MB) |")
+    print(
+        "| pages | flow run (s) | pages/s (flow) | whole command (s) | pages/s (command) "
+        "| peak RSS (MB) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['pages']} | {r['flow_s']:.1f} | {r['flow_pps']:.0f} | {r['wall_s']:.1f} "
-              f"| {r['wall_pps']:.0f} | {r['maxrss_mb']:.0f} |")
+        print(
+            f"| {r['pages']} | {r['flow_s']:.1f} | {r['flow_pps']:.0f} | {r['wall_s']:.1f} "
+            f"| {r['wall_pps']:.0f} | {r['maxrss_mb']:.0f} |"
+        )
     print(f"RSS ratio {args.pages}/500: {rows[1]['maxrss_mb'] / rows[0]['maxrss_mb']:.2f}")
 
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
+from extractors.uid import make_uid
 from flows import progress
 from flows.discovery import find_last, probe_upward
 from flows.pipeline import Target, chunks
 from flows.runner import open_run
 from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
-from extractors.uid import make_uid
 from warehouse.db import session
 from warehouse.load import resume_numbers
 
@@ -52,12 +52,20 @@ def backfill(
                 settled = resume_numbers(con, legislature, type_, low, high)
             if high is None:
                 found = probe_upward(
-                    batcher(run), legislature, type_, low, miss_run=settings.miss_run,
-                    batch_size=settings.batch_size, settled=settled,
+                    batcher(run),
+                    legislature,
+                    type_,
+                    low,
+                    miss_run=settings.miss_run,
+                    batch_size=settings.batch_size,
+                    settled=settled,
                 )
             else:
-                todo = [Target(make_uid(legislature, type_, n)) for n in range(low, high + 1)
-                        if n not in settled]
+                todo = [
+                    Target(make_uid(legislature, type_, n))
+                    for n in range(low, high + 1)
+                    if n not in settled
+                ]
                 progress.add_total(len(todo))
                 for batch in chunks(todo, settings.batch_size):
                     process_batch(run, batch)

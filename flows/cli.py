@@ -28,11 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--all-open", action="store_true", help="refresh every open question")
     back = _command(sub, "backfill", "fetch a whole range of numbers, resumable")
     back.add_argument("--from-number", type=int, metavar="A", help="first number (default 1)")
-    back.add_argument("--to-number", type=int, metavar="B", help="last number (default: until a run of misses)")
+    back.add_argument(
+        "--to-number", type=int, metavar="B", help="last number (default: until a run of misses)"
+    )
     back.add_argument("--latest", type=int, metavar="N", help="only the N highest numbers")
     fetch = _command(sub, "fetch", "fetch and load the named questions now, due or not")
     fetch.add_argument("uids", nargs="+", metavar="UID", help="e.g. QANR5L16QE200")
-    fetch.add_argument("--force", action="store_true", help="no conditional request: download again")
+    fetch.add_argument(
+        "--force", action="store_true", help="no conditional request: download again"
+    )
     _command(sub, "reparse", "re-extract every archived raw page; no network")
     _command(sub, "stats", "what the warehouse holds and how the last runs went")
     export = _command(sub, "export", "the public tables and views as files")
@@ -46,14 +50,42 @@ def build_parser() -> argparse.ArgumentParser:
 def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
     common = parser.add_argument_group("options every command takes")
-    common.add_argument("--db", metavar="PATH", help="DuckDB file (ANQ_DB, default data/anq.duckdb)")
+    common.add_argument(
+        "--db", metavar="PATH", help="DuckDB file (ANQ_DB, default data/anq.duckdb)"
+    )
     common.add_argument("--base-url", metavar="URL", help="site root (ANQ_BASE_URL)")
-    common.add_argument("--rate", type=float, metavar="R", help="requests per second at most, 0 = no pacing (ANQ_RATE, default 1)")
-    common.add_argument("--legislature", type=int, action="append", metavar="N", help="repeatable (ANQ_LEGISLATURES, default 17)")
-    common.add_argument("--type", action="append", metavar="T", dest="types", help="QE, QG or QOSD, repeatable (ANQ_TYPES)")
-    common.add_argument("--archive", metavar="DIR", help="raw page archive (ANQ_ARCHIVE, default <db>-raw/)")
-    common.add_argument("--batch-size", type=int, metavar="N", help="pages per batch (ANQ_BATCH, default 200)")
-    common.add_argument("--miss-run", type=int, metavar="N", help="misses that end discovery (ANQ_MISS_RUN, default 10)")
+    common.add_argument(
+        "--rate",
+        type=float,
+        metavar="R",
+        help="requests per second at most, 0 = no pacing (ANQ_RATE, default 1)",
+    )
+    common.add_argument(
+        "--legislature",
+        type=int,
+        action="append",
+        metavar="N",
+        help="repeatable (ANQ_LEGISLATURES, default 17)",
+    )
+    common.add_argument(
+        "--type",
+        action="append",
+        metavar="T",
+        dest="types",
+        help="QE, QG or QOSD, repeatable (ANQ_TYPES)",
+    )
+    common.add_argument(
+        "--archive", metavar="DIR", help="raw page archive (ANQ_ARCHIVE, default <db>-raw/)"
+    )
+    common.add_argument(
+        "--batch-size", type=int, metavar="N", help="pages per batch (ANQ_BATCH, default 200)"
+    )
+    common.add_argument(
+        "--miss-run",
+        type=int,
+        metavar="N",
+        help="misses that end discovery (ANQ_MISS_RUN, default 10)",
+    )
     return parser
 
 
@@ -62,8 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = resolve(
-            db=args.db, base_url=args.base_url, rate=args.rate, legislatures=args.legislature,
-            types=args.types, archive=args.archive, batch_size=args.batch_size,
+            db=args.db,
+            base_url=args.base_url,
+            rate=args.rate,
+            legislatures=args.legislature,
+            types=args.types,
+            archive=args.archive,
+            batch_size=args.batch_size,
             miss_run=args.miss_run,
         )
         if args.command == "backfill" and len(settings.legislatures) != 1:
@@ -83,27 +120,39 @@ def _fail(code: int, message: str) -> int:
 
 def _flow_kwargs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     return {
-        "db": str(settings.db), "base_url": settings.base_url, "rate": settings.rate or 0.0,
-        "archive": str(settings.archive), "batch_size": settings.batch_size,
+        "db": str(settings.db),
+        "base_url": settings.base_url,
+        "rate": settings.rate or 0.0,
+        "archive": str(settings.archive),
+        "batch_size": settings.batch_size,
     }
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from flows.sync import sync
 
-    kwargs = {**_flow_kwargs(args, settings), "legislatures": list(settings.legislatures),
-              "types": list(settings.types), "all_open": args.all_open,
-              "miss_run": settings.miss_run}
+    kwargs = {
+        **_flow_kwargs(args, settings),
+        "legislatures": list(settings.legislatures),
+        "types": list(settings.types),
+        "all_open": args.all_open,
+        "miss_run": settings.miss_run,
+    }
     return _run_flow(sync, kwargs, settings, network=True)
 
 
 def _backfill(args: argparse.Namespace, settings: Settings) -> int:
     from flows.backfill import backfill
 
-    kwargs = {**_flow_kwargs(args, settings), "legislature": settings.legislatures[0],
-              "types": list(settings.types), "from_number": args.from_number,
-              "to_number": args.to_number, "latest": args.latest,
-              "miss_run": settings.miss_run}
+    kwargs = {
+        **_flow_kwargs(args, settings),
+        "legislature": settings.legislatures[0],
+        "types": list(settings.types),
+        "from_number": args.from_number,
+        "to_number": args.to_number,
+        "latest": args.latest,
+        "miss_run": settings.miss_run,
+    }
     return _run_flow(backfill, kwargs, settings, network=True)
 
 
@@ -124,8 +173,12 @@ def _reparse(args: argparse.Namespace, settings: Settings) -> int:
     from flows.reparse import reparse
 
     legislature = settings.legislatures[0] if args.legislature else None
-    kwargs = {"db": str(settings.db), "archive": str(settings.archive),
-              "legislature": legislature, "batch_size": settings.batch_size}
+    kwargs = {
+        "db": str(settings.db),
+        "archive": str(settings.archive),
+        "legislature": legislature,
+        "batch_size": settings.batch_size,
+    }
     return _run_flow(reparse, kwargs, settings, network=False)
 
 
@@ -172,7 +225,7 @@ def _start(flow: Any, kwargs: dict[str, Any]) -> int:
     try:
         with progress_bar():
             state = flow(**kwargs, return_state=True)
-    except Exception as err:  # noqa: BLE001 - the orchestrator itself could not start
+    except Exception as err:
         return _fail(EXIT_FAILED, f"{flow.name} could not run: {type(err).__name__}: {err}")
     if state.is_completed():
         print_summary(state.result())
@@ -199,8 +252,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
-    "sync": _sync, "backfill": _backfill, "fetch": _fetch, "reparse": _reparse,
-    "stats": _stats, "export": _export, "report": _report,
+    "sync": _sync,
+    "backfill": _backfill,
+    "fetch": _fetch,
+    "reparse": _reparse,
+    "stats": _stats,
+    "export": _export,
+    "report": _report,
 }
 
 if __name__ == "__main__":

@@ -114,7 +114,9 @@ def _legislatures(flag: Sequence[int] | None, env_value: str | None) -> tuple[in
         try:
             values = [int(part) for part in env_value.split(",") if part.strip()]
         except ValueError:
-            raise ConfigError(f"ANQ_LEGISLATURES must be a comma list of numbers: {env_value!r}")
+            raise ConfigError(
+                f"ANQ_LEGISLATURES must be a comma list of numbers: {env_value!r}"
+            ) from None
     else:
         values = list(DEFAULT_LEGISLATURES)
     for value in values:
@@ -132,7 +134,9 @@ def _types(flag: Sequence[str] | None, env_value: str | None) -> tuple[str, ...]
         values = list(TYPES)
     for value in values:
         if value not in TYPES:
-            raise ConfigError(f"unknown question type {value!r} (expected one of {', '.join(TYPES)})")
+            raise ConfigError(
+                f"unknown question type {value!r} (expected one of {', '.join(TYPES)})"
+            )
     return tuple(dict.fromkeys(values))
 
 

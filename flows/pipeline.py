@@ -12,15 +12,17 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from extractors import ExtractionError, NotAQuestion, Question, extract
 from extractors.fetch import FetchResult, PoliteClient
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
 from warehouse.db import session
-from warehouse.load import BatchCounts, Observation, load_batch
+from warehouse.load import BatchCounts, Observation, Outcome, load_batch
 
 log = logging.getLogger("anq.pipeline")
 
@@ -90,9 +92,13 @@ class Pipeline:
         """Fetch, archive and extract every target, then load them in one transaction."""
         before = self.client.requests_made
         with ThreadPoolExecutor(self.workers, thread_name_prefix="anq-page") as pool:
-            observations = list(
-                pool.map(lambda t: observe(self.client, self.archive, t, self.clock), targets)
-            )
+            # Each page runs in a copy of this thread's context, so Prefect's run
+            # context (and with it the uid-first log lines) reaches the threads.
+            futures = [
+                pool.submit(copy_context().run, observe, self.client, self.archive, t, self.clock)
+                for t in targets
+            ]
+            observations = [future.result() for future in futures]
         requests = self.client.requests_made - before
         with session(self.db) as con:
             counts = load_batch(con, run_id, observations, requests=requests)
@@ -127,7 +133,7 @@ def observe(client: PoliteClient, archive: RawArchive, target: Target, clock: Cl
         return _observation(uid, result, fetched_at, "not_modified")
     if outcome == "not_found":
         return _observation(uid, result, fetched_at, "not_found")
-    stage = "refused" if result.status is None and _is_refusal(result.error) else "fetch"
+    stage = "refused" if result.refused else "fetch"
     log.warning("%s: fetch failed: %s", uid, result.error)
     return _observation(
         uid, result, fetched_at, "failed", error=result.error or "no answer", error_stage=stage
@@ -144,14 +150,25 @@ def _received(archive: RawArchive, uid: Uid, result: FetchResult, at: dt.datetim
     except ExtractionError as err:
         log.warning("%s: extraction failed on %s: %s", uid, err.field, err.reason)
         return _observation(
-            uid, result, at, "failed", error=str(err), error_stage="extract",
-            error_field=err.field, **raw,
+            uid,
+            result,
+            at,
+            "failed",
+            error=str(err),
+            error_stage="extract",
+            error_field=err.field,
+            **raw,
         )
-    except Exception as err:  # noqa: BLE001 - an extractor bug must not stop the run
+    except Exception as err:
         log.exception("%s: extractor crashed", uid)
         return _observation(
-            uid, result, at, "failed", error=f"extractor crashed: {err!r}",
-            error_stage="extract", **raw,
+            uid,
+            result,
+            at,
+            "failed",
+            error=f"extractor crashed: {err!r}",
+            error_stage="extract",
+            **raw,
         )
     if isinstance(parsed, NotAQuestion):
         return _observation(uid, result, at, "not_found", **raw)
@@ -163,9 +180,9 @@ def _received(archive: RawArchive, uid: Uid, result: FetchResult, at: dt.datetim
 
 
 def _observation(
-    uid: Uid, result: FetchResult, at: dt.datetime, outcome: str, **extra: object
+    uid: Uid, result: FetchResult, at: dt.datetime, outcome: Outcome, **extra: Any
 ) -> Observation:
-    return Observation(  # type: ignore[arg-type]
+    return Observation(
         uid=uid,
         url=result.final_url,
         fetched_at=at,
@@ -174,12 +191,6 @@ def _observation(
         etag=result.etag,
         last_modified=result.last_modified,
         **extra,
-    )
-
-
-def _is_refusal(error: str | None) -> bool:
-    return error is not None and any(
-        word in error for word in ("robots", "redirect", "too large", "refused", "host")
     )
 
 

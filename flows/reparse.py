@@ -40,7 +40,7 @@ def reextract(archive: RawArchive, raws: list[RawObservation]) -> tuple[list[His
         except ExtractionError as err:
             log.warning("%s: extraction failed on %s: %s", raw.uid, err.field, err.reason)
             errors += 1
-        except Exception:  # noqa: BLE001 - one bad page must not stop a reparse
+        except Exception:
             log.exception("%s: cannot re-extract archived page %s", raw.uid, raw.sha256)
             errors += 1
         history[raw.uid].append((raw.fetched_at, raw.url, question))
@@ -48,8 +48,9 @@ def reextract(archive: RawArchive, raws: list[RawObservation]) -> tuple[list[His
 
 
 @task(name="reparse-batch", cache_policy=NO_CACHE)
-def reparse_batch(run: Run, archive: RawArchive, after: str, limit: int,
-                  legislature: int | None) -> str | None:
+def reparse_batch(
+    run: Run, archive: RawArchive, after: str, limit: int, legislature: int | None
+) -> str | None:
     """Rebuild the next ``limit`` uids after ``after``; the last uid done, None at the end."""
     db = run.settings.db
     with session(db) as con:
@@ -62,8 +63,12 @@ def reparse_batch(run: Run, archive: RawArchive, after: str, limit: int,
     with session(db) as con:
         counts = replace_history(con, items)
     totals = run.totals.counts
-    for key, value in (("reparsed", counts.uids), ("versions", counts.versions),
-                       ("skipped", counts.skipped), ("extraction_errors", errors)):
+    for key, value in (
+        ("reparsed", counts.uids),
+        ("versions", counts.versions),
+        ("skipped", counts.skipped),
+        ("extraction_errors", errors),
+    ):
         totals[key] = totals.get(key, 0) + value
     progress.advance(len(items))
     return str(raws[-1].uid)
@@ -84,8 +89,9 @@ def reparse(
     params = dict(locals())
     settings = settings_from(params)
     store = RawArchive(settings.archive)
-    with open_run("reparse", settings, params, network=False,
-                  prefect_flow_run_id=prefect_run_id()) as run:
+    with open_run(
+        "reparse", settings, params, network=False, prefect_flow_run_id=prefect_run_id()
+    ) as run:
         after: str | None = ""
         while after is not None:
             after = reparse_batch(run, store, after, settings.batch_size, legislature)

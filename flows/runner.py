@@ -71,8 +71,13 @@ class Run:
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome as plain data (the flow's return value)."""
-        return {"run_id": self.run_id, "flow": self.flow, **self.totals.counts,
-                "requests": self.totals.requests, "pages_asked": self.totals.pages_asked}
+        return {
+            "run_id": self.run_id,
+            "flow": self.flow,
+            **self.totals.counts,
+            "requests": self.totals.requests,
+            "pages_asked": self.totals.pages_asked,
+        }
 
 
 _held: dict[Path, int] = {}
@@ -108,7 +113,11 @@ def hold_run_lock(db: Path) -> Iterator[None]:
 
 @contextmanager
 def open_run(
-    flow: str, settings: Settings, parameters: dict[str, Any], *, network: bool = True,
+    flow: str,
+    settings: Settings,
+    parameters: dict[str, Any],
+    *,
+    network: bool = True,
     prefect_flow_run_id: str | None = None,
 ) -> Iterator[Run]:
     """Lock the warehouse, record the run, yield it, and record how it ended."""
@@ -120,7 +129,9 @@ def open_run(
         client = PoliteClient(settings.base_url, rate=settings.rate) if network else None
         pipeline = None
         if client is not None:
-            pipeline = Pipeline(client, RawArchive(settings.archive), settings.db, settings.clock_now)
+            pipeline = Pipeline(
+                client, RawArchive(settings.archive), settings.db, settings.clock_now
+            )
         run = Run(flow, settings, run_id, pipeline)
         try:
             yield run
@@ -133,8 +144,13 @@ def open_run(
                 client.close()
         alarms = reporting.drift_alarms(settings.db, run)
         report = reporting.run_report(settings.db, run, alarms)
-        _finish(settings.db, run_id, "failed" if alarms else "completed", "; ".join(alarms) or None,
-                report)
+        _finish(
+            settings.db,
+            run_id,
+            "failed" if alarms else "completed",
+            "; ".join(alarms) or None,
+            report,
+        )
         reporting.publish(run, report)
         if alarms:
             raise RunFailed("; ".join(alarms))

@@ -41,14 +41,20 @@ def sync(
                 with session(settings.db) as con:
                     start = known_numbers(con, legislature, type_) + 1
                 found = probe_upward(
-                    batcher(run), legislature, type_, start,
-                    miss_run=settings.miss_run, batch_size=settings.batch_size,
+                    batcher(run),
+                    legislature,
+                    type_,
+                    start,
+                    miss_run=settings.miss_run,
+                    batch_size=settings.batch_size,
                 )
-                logger.info("L%d %s: %d new questions from number %d", legislature, type_,
-                            found, start)
+                logger.info(
+                    "L%d %s: %d new questions from number %d", legislature, type_, found, start
+                )
         with session(settings.db) as con:
-            due = due_targets(con, settings.clock_now(), settings.legislatures, settings.types,
-                              all_open=all_open)
+            due = due_targets(
+                con, settings.clock_now(), settings.legislatures, settings.types, all_open=all_open
+            )
         logger.info("%d pages due for a refresh or a retry", len(due))
         progress.add_total(len(due))
         targets = [Target(t.uid, t.etag, t.last_modified) for t in due]

@@ -25,8 +25,13 @@ def process_batch(run: Run, targets: list[Target]) -> BatchResult:
     counts = result.counts
     get_run_logger().info(
         "batch from %s: %d pages, %d new, %d changed, %d unchanged, %d not found, %d failed",
-        targets[0].uid, len(targets), counts.new, counts.changed, counts.unchanged,
-        counts.not_found, counts.failures,
+        targets[0].uid,
+        len(targets),
+        counts.new,
+        counts.changed,
+        counts.unchanged,
+        counts.not_found,
+        counts.failures,
     )
     return result
 

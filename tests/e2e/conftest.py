@@ -31,8 +31,12 @@ def anq(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> 
     """Run the installed ``anq`` console script as a user would."""
     command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "flows.cli"]
     proc = subprocess.run(
-        [*command, *args], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
     )
     return Done(proc.returncode, proc.stdout, proc.stderr)
 

@@ -59,23 +59,33 @@ def populate(site: FixtureSite) -> None:
             "question_paragraphs": [f"Premier paragraphe {n}.", f"Second paragraphe {n}."],
         }
         if n % 3 == 0:
-            fields.update(answer_paragraphs=[f"Réponse {n}."],
-                          answer_published_on=day + dt.timedelta(days=7 * n + 30),
-                          answer_jo_page=900 + n)
+            fields.update(
+                answer_paragraphs=[f"Réponse {n}."],
+                answer_published_on=day + dt.timedelta(days=7 * n + 30),
+                answer_jo_page=900 + n,
+            )
         if n == 11:
             fields.update(closed_on=dt.date(2024, 6, 9), closure_reason="Fin de mandat")
         site.put(f"QANR5L16QE{n}", **fields)
     for n in range(1, 4):
-        site.put(f"QANR5L16QG{n}", question_published_on=day + dt.timedelta(days=n),
-                 answer_paragraphs=[f"Mme la présidente. La parole est à M. X ({n})."],
-                 answer_heading=f"SUJET DE SÉANCE {n}")
+        site.put(
+            f"QANR5L16QG{n}",
+            question_published_on=day + dt.timedelta(days=n),
+            answer_paragraphs=[f"Mme la présidente. La parole est à M. X ({n})."],
+            answer_heading=f"SUJET DE SÉANCE {n}",
+        )
     for n in range(1, 5):
         fields = {"question_published_on": day + dt.timedelta(days=n)}
         if n <= 2:
-            fields.update(answer_paragraphs=[f"M. le ministre. Réponse orale {n}."],
-                          answer_heading=f"QUESTION ORALE {n}",
-                          answer_published_on=day + dt.timedelta(days=n + 7))
+            fields.update(
+                answer_paragraphs=[f"M. le ministre. Réponse orale {n}."],
+                answer_heading=f"QUESTION ORALE {n}",
+                answer_published_on=day + dt.timedelta(days=n + 7),
+            )
         site.put(f"QANR5L16QOSD{n}", **fields)
     for n in range(1, 6):
-        site.put(f"QANR5L17QE{n}", question_published_on=dt.date(2025, 1, 1) + dt.timedelta(days=n),
-                 author_group=None if n == 2 else "Les Démocrates - Groupe, inventé (bis)")
+        site.put(
+            f"QANR5L17QE{n}",
+            question_published_on=dt.date(2025, 1, 1) + dt.timedelta(days=n),
+            author_group=None if n == 2 else "Les Démocrates - Groupe, inventé (bis)",
+        )
