@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 #: Tags whose start and end each close the current paragraph.
 BLOCK_TAGS = frozenset(
@@ -48,6 +48,32 @@ SKIP_TAGS = frozenset(
     {"script", "style", "template", "noscript", "head", "title", "iframe", "object",
      "svg", "math", "select", "button", "input", "textarea", "-comment", "-doctype"}
 )  # fmt: skip
+
+
+def _tag_ids() -> dict[str, int]:
+    """lexbor's ids for the tags above: fixed for known tags (unknown ones get
+    per-document ids, never small), so computed once from a scratch document."""
+    scratch = LexborHTMLParser("<!DOCTYPE html><!---->x")
+    document = scratch.root.parent if scratch.root is not None else None
+    if document is None:
+        raise RuntimeError("lexbor built no document")
+    ids = {n.tag or "": n.tag_id for n in document.traverse(include_text=True)}
+    for name in BLOCK_TAGS | CELL_TAGS | SKIP_TAGS | {"br"}:
+        if not name.startswith("-"):
+            ids[name] = scratch.create_node(name).tag_id
+    return ids
+
+
+_IDS = _tag_ids()
+_SKIP_IDS = frozenset(_IDS[name] for name in SKIP_TAGS)
+# What the walker does with a node, by tag id: anything else is inline (descend).
+_INLINE, _TEXT, _SKIP, _BR, _CELL, _BLOCK = range(6)
+_KINDS: dict[int, int] = (
+    {_IDS[name]: _BLOCK for name in BLOCK_TAGS}
+    | {_IDS[name]: _CELL for name in CELL_TAGS}
+    | {tag_id: _SKIP for tag_id in _SKIP_IDS}
+    | {_IDS["br"]: _BR, _IDS["-text"]: _TEXT}
+)
 
 # Marker pushed when entering a table cell: popped when the cell's content is done.
 _CELL_END = "\x00cell-end"
@@ -96,11 +122,14 @@ def paragraphs(node: LexborNode | None) -> list[str]:
 
 
 def _walk(node: LexborNode) -> list[str]:
-    """The reference walker behind :func:`paragraphs` (one stack, see there)."""
+    """The reference walker behind :func:`paragraphs` (one stack, see there).
+
+    Dispatches on ``tag_id`` (an int, no string built) through :data:`_KINDS`.
+    """
     out: list[str] = []
     parts: list[str] = []
     stack: list[LexborNode | str | None] = [node]
-    pop, push, add = stack.pop, stack.append, parts.append
+    pop, extend, add, kinds = stack.pop, stack.extend, parts.append, _KINDS
     in_cell = 0
     while stack:
         item = pop()
@@ -110,36 +139,33 @@ def _walk(node: LexborNode) -> list[str]:
         if isinstance(item, str):
             if item is _CELL_END:
                 in_cell -= 1
-            add(" " if item is _CELL_END else item)
+            add(" ")
             continue
-        tag = item.tag
-        if tag == "-text":
+        kind = kinds.get(item.tag_id, _INLINE)
+        if kind == _TEXT:
             add(item.text_content or "")
             continue
-        if tag is None or tag in SKIP_TAGS:
+        if kind == _SKIP:
             continue
-        if tag == "br":
+        if kind == _BR:
             if in_cell:
                 add(" ")
             elif parts:
                 _flush(parts, out)
             continue
-        if tag in CELL_TAGS:
+        if kind == _CELL:
             in_cell += 1
             add(" ")
-            push(_CELL_END)
-        elif tag in BLOCK_TAGS:
+            stack.append(_CELL_END)
+        elif kind == _BLOCK:
             if in_cell:
                 add(" ")
-                push(" ")
+                stack.append(" ")
             else:
                 if parts:
                     _flush(parts, out)
-                push(None)
-        child = item.last_child
-        while child is not None:
-            push(child)
-            child = child.prev
+                stack.append(None)
+        extend(reversed(tuple(item.iter(include_text=True))))
     _flush(parts, out)
     return out
 
@@ -159,7 +185,8 @@ def inline_text(node: LexborNode | None) -> str | None:
     For short fields (a title, a ministry, an author line) where a stray
     ``<br>`` must still separate words but no paragraph structure is wanted.
     """
-    return clean(" ".join(paragraphs(node)))
+    # Each paragraph is already clean, so joining them with one space is too.
+    return " ".join(paragraphs(node)) or None
 
 
 def join_paragraphs(paras: list[str]) -> str | None:
@@ -183,7 +210,7 @@ def _single_text(node: LexborNode) -> list[str] | None:
     child = node.first_child
     if child is None or child.next is not None or not child.is_text_node:
         return None
-    if not node.is_element_node or node.tag in SKIP_TAGS:
+    if not node.is_element_node or node.tag_id in _SKIP_IDS:
         return None
     text = clean(child.text_content)
     return [text] if text else []
@@ -209,13 +236,25 @@ _TO_BYTE.update({bytes([b]).decode("cp1252", "ignore"): b for b in range(0x80, 0
 _TO_BYTE.pop("", None)  # the five bytes cp1252 leaves undefined decode to nothing
 
 
+#: What follows "â" in a double-encoded curly quote or dash (â€), € (â‚) or ™ (â„).
+_AFTER_A_CIRC = frozenset("€‚„")
+
+
 def looks_like_mojibake(text: str) -> bool:
     """A cheap pre-check: does ``text`` hold a character that starts mojibake?
 
     ``Ã`` and ``Â`` never start a French word in mid-text on these pages;
     ``â€`` is how a curly quote or dash looks when double-encoded.
     """
-    return "Ã" in text or "Â" in text or "Å" in text or "â€" in text or "â‚" in text or "â„" in text
+    if "Ã" in text or "Â" in text or "Å" in text:
+        return True
+    # One-character searches are memchr-fast; look at what follows each "â" only.
+    at = text.find("â")
+    while at >= 0:
+        if text[at + 1 : at + 2] in _AFTER_A_CIRC:
+            return True
+        at = text.find("â", at + 1)
+    return False
 
 
 def repair_mojibake(text: str) -> str:
