@@ -24,16 +24,26 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from extractors import author_id, resolve_uid, split_author
 from extractors.dates import labelled_date, parse_date, parse_jo_page
-from extractors.labels import LabelIndex, is_label, label_key, starts_with_label, strip_label
+from extractors.labels import (
+    LabelIndex,
+    fold,
+    is_label,
+    label_key,
+    starts_with_label,
+    strip_label,
+)
 from extractors.model import ExtractionError, Question
 from extractors.status import ANSWERED, derive_status
-from extractors.text import clean, inline_text, paragraphs
+from extractors.text import TAG_IDS, clean, inline_text, paragraphs
 from extractors.uid import Uid
 
 NAME = "dyn_current"
 
 _BLOC = "div.an-bloc._style-question"
 _CURRENT_LABELS = ("Dates", "Date de la séance", "Ministère répondant")
+# What ends a ``p.h6`` label (value span, line break, link), and what it skips.
+_STOP_IDS = frozenset(TAG_IDS[name] for name in ("span", "br", "a"))
+_TEXT_ID, _COMMENT_ID = TAG_IDS["-text"], TAG_IDS["-comment"]
 _N_TITLE = re.compile(r"n[°o]\s*\d+\s*:\s*", re.IGNORECASE)
 
 
@@ -149,6 +159,9 @@ def jo_links(bloc: LexborNode) -> JoLinks:
     found: dict[str, tuple[dt.date | None, int | None]] = {}
     for link in bloc.css("a"):
         text = inline_text(link)
+        # Both labels fold to this prefix (inline_text is already whitespace-clean).
+        if text is None or not fold(text[:18]).startswith("publication de la "):
+            continue
         for key, label in (("q", "Publication de la question"), ("a", "Publication de la réponse")):
             value = strip_label(text, label)
             if value is not None and key not in found:
@@ -181,14 +194,14 @@ def title(bloc: LexborNode, tree: LexborHTMLParser) -> str | None:
 def _own_label(p: LexborNode) -> str:
     """A ``p.h6``'s label: its own text before the first value span or ``<br>``."""
     parts: list[str] = []
-    child = p.child
+    child = p.first_child
     while child is not None:
-        tag = child.tag
-        if tag == "-text":
+        tag = child.tag_id
+        if tag == _TEXT_ID:
             parts.append(child.text_content or "")
-        elif tag in ("span", "br", "a"):
+        elif tag in _STOP_IDS:
             break
-        elif tag != "-comment":
+        elif tag != _COMMENT_ID:
             parts.append(child.text() or "")
         child = child.next
     return label_key("".join(parts)) if parts else ""

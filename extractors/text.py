@@ -58,13 +58,15 @@ def _tag_ids() -> dict[str, int]:
     if document is None:
         raise RuntimeError("lexbor built no document")
     ids = {n.tag or "": n.tag_id for n in document.traverse(include_text=True)}
-    for name in BLOCK_TAGS | CELL_TAGS | SKIP_TAGS | {"br"}:
+    for name in BLOCK_TAGS | CELL_TAGS | SKIP_TAGS | {"br", "span", "a"}:
         if not name.startswith("-"):
             ids[name] = scratch.create_node(name).tag_id
     return ids
 
 
-_IDS = _tag_ids()
+#: lexbor tag ids by name: the tags above, ``span``, ``a`` and ``-text``/``-comment``.
+TAG_IDS: dict[str, int] = _tag_ids()
+_IDS = TAG_IDS
 _SKIP_IDS = frozenset(_IDS[name] for name in SKIP_TAGS)
 # What the walker does with a node, by tag id: anything else is inline (descend).
 _INLINE, _TEXT, _SKIP, _BR, _CELL, _BLOCK = range(6)
