@@ -110,7 +110,6 @@ class _Prior:
     content_hash: str | None = None
     status: str | None = None
     published_on: date | None = None
-    version: int = 0
     etag: str | None = None
     last_modified: str | None = None
     failures: int = 0
@@ -150,7 +149,6 @@ _STAGE_QUESTION = {
     "fetched_at": _TS,
     "content_hash": pa.string(),
     "template": pa.string(),
-    "version": pa.int32(),
 }
 _STAGE_OBS = {"uid": pa.string(), "fetched_at": _TS, "outcome": pa.string()}
 _STAGE_RAW = {
@@ -215,12 +213,11 @@ _SET_CONTENT = ", ".join(f"{q(c)} = s.{q(c)}" for c in QUESTION_COLUMNS if c != 
 
 _READ_PRIOR = """
 WITH k AS (SELECT unnest(?::VARCHAR[]) AS uid)
-SELECT k.uid, qu.content_hash, qu.status, qu.question_published_on, v.version,
+SELECT k.uid, qu.content_hash, qu.status, qu.question_published_on,
        f.etag, f.last_modified, f.consecutive_failures, f.last_attempt_at,
        f.last_outcome, f.last_success_at, f.raw_sha256
 FROM k
 LEFT JOIN questions AS qu ON qu.uid = k.uid
-LEFT JOIN question_versions AS v ON v.uid = k.uid AND v.valid_to IS NULL
 LEFT JOIN fetch_state AS f ON f.uid = k.uid
 """
 _INSERT_RAW = """
@@ -250,7 +247,10 @@ WHERE v.uid = s.uid AND s.kind = 'changed' AND v.valid_to IS NULL
 """
 _INSERT_VERSIONS = f"""
 INSERT INTO question_versions ({_CONTENT}, version, valid_from, valid_to, content_hash, template)
-SELECT {_S_CONTENT}, s.version, s.fetched_at, NULL, s.content_hash, s.template
+SELECT {_S_CONTENT},
+    CASE WHEN s.kind = 'new' THEN 1
+         ELSE (SELECT max(v.version) FROM question_versions AS v WHERE v.uid = s.uid) + 1 END,
+    s.fetched_at, NULL, s.content_hash, s.template
 FROM stage_q AS s WHERE s.kind IN ('new', 'changed')
 """
 _RESOLVE_FAILURES = """
@@ -318,14 +318,13 @@ def _read_prior(con: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, _P
             content_hash=row[1],
             status=row[2],
             published_on=row[3],
-            version=row[4] or 0,
-            etag=row[5],
-            last_modified=row[6],
-            failures=row[7] or 0,
-            last_attempt_at=row[8],
-            last_outcome=row[9],
-            last_success_at=row[10],
-            raw_sha256=row[11],
+            etag=row[4],
+            last_modified=row[5],
+            failures=row[6] or 0,
+            last_attempt_at=row[7],
+            last_outcome=row[8],
+            last_success_at=row[9],
+            raw_sha256=row[10],
         )
         for row in rows
     }
@@ -370,10 +369,10 @@ def _plan_question(plan: _Plan, obs: Observation, before: _Prior) -> tuple[str, 
     row["fetched_at"] = obs.fetched_at
     new_status = obs.question.status
     if before.content_hash is None:
-        row.update(kind="new", version=1)
+        row["kind"] = "new"
         plan.counts.new += 1
     elif before.content_hash != row["content_hash"]:
-        row.update(kind="changed", version=before.version + 1)
+        row["kind"] = "changed"
         plan.counts.changed += 1
     else:
         row = {"uid": str(obs.uid), "kind": "touch", "fetched_at": obs.fetched_at}
