@@ -11,7 +11,7 @@ legitimately optional fields quiet.
 The decision functions are pure (counts in, messages out) and tested as
 tables; :func:`record_and_check` and the two queries are the thin SQL part.
 
-Thresholds (module constants, documented in docs/operations.md):
+Thresholds (module constants, documented in the README, "Drift alarms"):
 
 * ``MIN_RUN_PAGES`` (20): pages of a template this run must have extracted
   before its fill can alarm; also the floor of the extraction-failure alarms.
