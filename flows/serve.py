@@ -24,11 +24,12 @@ NIGHTLY_PARAMETERS: dict[str, Any] = {
 
 
 def deployments() -> list[Any]:
-    """The three runner deployments, built without contacting any API."""
+    """The four runner deployments, built without contacting any API."""
     from prefect.schedules import Cron
 
     from flows.backfill import backfill
     from flows.fetch import fetch
+    from flows.reparse import reparse
     from flows.sync import sync
 
     return [
@@ -41,6 +42,7 @@ def deployments() -> list[Any]:
         ),
         backfill.to_deployment(name="manual", concurrency_limit=1, tags=["anq"]),
         fetch.to_deployment(name="manual", tags=["anq"]),
+        reparse.to_deployment(name="manual", concurrency_limit=1, tags=["anq"]),
     ]
 
 

@@ -21,8 +21,8 @@ def built() -> dict[str, Any]:
     return {f"{d.flow_name}/{d.name}": d for d in serve.deployments()}
 
 
-def test_the_three_deployments(built: dict[str, Any]) -> None:
-    assert sorted(built) == ["backfill/manual", "fetch/manual", "sync/nightly"]
+def test_the_four_deployments(built: dict[str, Any]) -> None:
+    assert sorted(built) == ["backfill/manual", "fetch/manual", "reparse/manual", "sync/nightly"]
 
 
 def test_nightly_schedule_is_paris_time(built: dict[str, Any]) -> None:
