@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 #: The three statuses a question can have (CONTRACT.md, column ``status``).
@@ -57,9 +57,7 @@ class Question:
 
     def as_row(self) -> dict[str, Any]:
         """The CONTRACT columns (``uid`` .. ``signaled_on``) as a dict."""
-        row = asdict(self)
-        row.pop("template")
-        return row
+        return {name: getattr(self, name) for name in QUESTION_COLUMNS}
 
     def content_hash(self) -> str:
         """A stable hash of every extracted field except ``url``.

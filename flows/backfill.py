@@ -13,7 +13,7 @@ from flows.pipeline import Target, chunks
 from flows.runner import open_run
 from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
 from warehouse.db import session
-from warehouse.load import resume_numbers
+from warehouse.load import settled_numbers
 
 
 @flow(name="backfill", validate_parameters=True)
@@ -49,7 +49,7 @@ def backfill(
                 logger.info("L%d %s: last number near %d", legislature, type_, last)
             high = to_number
             with session(settings.db) as con:
-                settled = resume_numbers(con, legislature, type_, low, high)
+                settled = settled_numbers(con, legislature, type_, low, high)
             if high is None:
                 found = probe_upward(
                     batcher(run),

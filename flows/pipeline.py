@@ -14,14 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from extractors import ExtractionError, NotAQuestion, Question, extract
 from extractors.fetch import FetchResult, PoliteClient
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
-from warehouse.db import session
+from warehouse.db import Writer
 from warehouse.load import BatchCounts, Observation, Outcome, load_batch
 
 log = logging.getLogger("anq.pipeline")
@@ -84,7 +83,7 @@ class Pipeline:
 
     client: PoliteClient
     archive: RawArchive
-    db: Path
+    writer: Writer
     clock: Clock
     workers: int = WORKERS
 
@@ -100,7 +99,7 @@ class Pipeline:
             ]
             observations = [future.result() for future in futures]
         requests = self.client.requests_made - before
-        with session(self.db) as con:
+        with self.writer.connection() as con:
             counts = load_batch(con, run_id, observations, requests=requests)
         return summarise(observations, counts, requests)
 

@@ -150,7 +150,7 @@ def render(data: ReportData) -> str:
     if data.alarms:
         lines += ["", "## Drift alarms", ""]
         lines += [f"- {_cell(alarm, 500)}" for alarm in data.alarms]
-        lines += ["", "Fix the extractor, then `anq reparse` (README: "Run it nightly")."]
+        lines += ["", "Fix the extractor, then `anq reparse` (README, Run it nightly)."]
     lines += _failure_lines(data)
     return "\n".join(lines) + "\n"
 

@@ -20,7 +20,7 @@ from flows import progress
 from flows.config import Settings
 from flows.pipeline import BatchResult, FieldFill, Pipeline, Target
 from warehouse.archive import RawArchive
-from warehouse.db import RunLock, session
+from warehouse.db import RunLock, Writer, session
 from warehouse.load import BatchCounts
 from warehouse.runs import finish_run, start_run
 
@@ -127,19 +127,21 @@ def open_run(
         with session(settings.db) as con:
             run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
         client = PoliteClient(settings.base_url, rate=settings.rate) if network else None
+        writer = Writer(settings.db)
         pipeline = None
         if client is not None:
-            pipeline = Pipeline(
-                client, RawArchive(settings.archive), settings.db, settings.clock_now
-            )
+            archive = RawArchive(settings.archive)
+            pipeline = Pipeline(client, archive, writer, settings.clock_now)
         run = Run(flow, settings, run_id, pipeline)
         try:
             yield run
         except BaseException as err:
+            writer.close()
             state = "failed" if isinstance(err, Exception) else "crashed"
             _finish(settings.db, run_id, state, f"{type(err).__name__}: {err}", None)
             raise
         finally:
+            writer.close()
             if client is not None:
                 client.close()
         alarms = reporting.drift_alarms(settings.db, run)

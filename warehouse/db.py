@@ -82,6 +82,14 @@ def connect(
     return con
 
 
+#: Files are created in the storage format of DuckDB 1.4, so the DuckDB 1.4/1.5
+#: CLIs users are likely to have can open them; it binds only at creation and is
+#: harmless on files that already exist (README, "DuckDB 1.x").
+_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "storage_compatibility_version": "v1.4.0"
+}
+
+
 def _open_with_backoff(
     path: Path, *, read_only: bool, wait: float, sleep: Callable[[float], None]
 ) -> duckdb.DuckDBPyConnection:
@@ -89,7 +97,7 @@ def _open_with_backoff(
     delay = _FIRST_DELAY
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
         except duckdb.IOException as exc:
             if _LOCK_MESSAGE not in str(exc):
                 raise
@@ -125,13 +133,20 @@ class Writer:
     as soon as ``linger`` seconds pass without a batch, a timer closes it, so
     a polite run (one batch every minute or so) holds the file only for its
     short load transactions and a user's SQL session gets in between them.
-    ``linger=0`` closes after every batch, exactly like :func:`session`.
+    ``linger=0`` closes after every batch, exactly like :func:`session`. A
+    connection open for more than ``max_hold`` seconds is closed after its
+    batch even when the next one follows at once, so that during a fast run
+    (no pacing) a user's SQL session still finds the file free every few seconds.
     """
 
-    def __init__(self, path: Path, *, linger: float = 1.0, wait: float = 600.0) -> None:
+    def __init__(
+        self, path: Path, *, linger: float = 1.0, wait: float = 600.0, max_hold: float = 5.0
+    ) -> None:
         self.path = Path(path)
         self.linger = linger
         self.wait = wait
+        self.max_hold = max_hold
+        self._opened_at = 0.0
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.RLock()
         self._timer: threading.Timer | None = None
@@ -143,10 +158,12 @@ class Writer:
             self._cancel_timer()
             if self._con is None:
                 self._con = connect(self.path, wait=self.wait)
+                self._opened_at = time.monotonic()
             try:
                 yield self._con
             finally:
-                if self.linger <= 0:
+                held = time.monotonic() - self._opened_at
+                if self.linger <= 0 or held > self.max_hold:
                     self.close()
                 else:
                     self._timer = threading.Timer(self.linger, self.close)

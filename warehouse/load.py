@@ -562,19 +562,30 @@ def resume_numbers(
 ) -> set[int]:
     """Numbers in ``[lo, hi]`` (``hi=None``: no upper bound) already settled, a question
     held or a 404: a resumed backfill skips them. Failed numbers are not settled."""
+    return set(settled_numbers(con, legislature, type_, lo, hi))
+
+
+def settled_numbers(
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, lo: int, hi: int | None = None
+) -> dict[int, bool]:
+    """Settled numbers in ``[lo, hi]``, each with whether it holds a question (True)
+    or is known absent (False): discovery counts the first as hits, the second as misses."""
     top = 2**31 - 1 if hi is None else hi
     rows = con.execute(
         """
-        SELECT number FROM questions
+        SELECT number, true FROM questions
         WHERE legislature = ? AND type = ? AND number BETWEEN ? AND ?
-        UNION
-        SELECT number FROM fetch_state
+        UNION ALL
+        SELECT number, false FROM fetch_state
         WHERE legislature = ? AND type = ? AND number BETWEEN ? AND ?
           AND last_outcome = 'not_found'
         """,
         [legislature, type_, lo, top] * 2,
     ).fetchall()
-    return {int(r[0]) for r in rows}
+    settled: dict[int, bool] = {}
+    for number, held in rows:
+        settled[int(number)] = settled.get(int(number), False) or bool(held)
+    return settled
 
 
 def validators(

@@ -73,10 +73,6 @@ def test_existing_file_converts_by_copy_from_database(tmp_path: Path) -> None:
     assert views == (5,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lead: db.connect must pass storage_compatibility_version 'v1.4.0' (README, DuckDB 1.x)",
-)
 def test_db_connect_creates_files_duckdb_1x_can_open(tmp_path: Path) -> None:
     from warehouse.db import connect
 

@@ -1,0 +1,68 @@
+"""Settings: flag > environment > default, and bad values refused before any work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from flows.config import DEFAULT_RATE, ConfigError, resolve
+
+
+def test_defaults() -> None:
+    s = resolve(env={})
+    assert (s.db, s.base_url, s.rate, s.legislatures, s.types) == (
+        Path("data/anq.duckdb"),
+        "https://www.assemblee-nationale.fr",
+        DEFAULT_RATE,
+        (17,),
+        ("QE", "QG", "QOSD"),
+    )
+
+
+def test_archive_defaults_beside_the_db() -> None:
+    assert resolve(db="/x/w.duckdb", env={}).archive == Path("/x/w-raw")
+
+
+def test_environment_is_read() -> None:
+    env = {"ANQ_DB": "e.duckdb", "ANQ_RATE": "2", "ANQ_LEGISLATURES": "15,16", "ANQ_TYPES": "qe"}
+    s = resolve(env=env)
+    assert (str(s.db), s.rate, s.legislatures, s.types) == ("e.duckdb", 2.0, (15, 16), ("QE",))
+
+
+def test_flag_beats_environment() -> None:
+    assert resolve(rate=3, env={"ANQ_RATE": "2"}).rate == 3
+
+
+def test_rate_zero_turns_pacing_off() -> None:
+    assert resolve(rate=0, env={}).rate is None
+
+
+def test_base_url_trailing_slash_dropped() -> None:
+    assert resolve(base_url="http://127.0.0.1:8000/", env={}).base_url == "http://127.0.0.1:8000"
+
+
+def test_anq_now_freezes_the_clock() -> None:
+    s = resolve(env={"ANQ_NOW": "2026-01-02T03:04:05+01:00"})
+    assert s.clock_now() == dt.datetime(2026, 1, 2, 2, 4, 5)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"rate": -1},
+        {"base_url": "ftp://x"},
+        {"base_url": "nohost"},
+        {"types": ["QX"]},
+        {"legislatures": [0]},
+        {"batch_size": 0},
+        {"env": {"ANQ_LEGISLATURES": "x"}},
+        {"env": {"ANQ_RATE": "fast"}},
+        {"env": {"ANQ_NOW": "yesterday"}},
+    ],
+)
+def test_bad_values_are_refused(kwargs: dict[str, object]) -> None:
+    kwargs.setdefault("env", {})
+    with pytest.raises(ConfigError):
+        resolve(**kwargs)  # type: ignore[arg-type]
