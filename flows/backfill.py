@@ -8,12 +8,13 @@ from prefect import flow, get_run_logger
 
 from extractors.uid import make_uid
 from flows import progress
+from flows.config import Settings
 from flows.discovery import find_last, probe_upward
 from flows.pipeline import Target, chunks
-from flows.runner import open_run
+from flows.runner import Run, open_run
 from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
 from warehouse.db import session
-from warehouse.load import settled_numbers
+from warehouse.queries import settled_numbers
 
 
 @flow(name="backfill", validate_parameters=True)
@@ -47,28 +48,31 @@ def backfill(
                 last = find_last(batcher(run), legislature, type_)
                 low = max(low, last - latest + 1)
                 logger.info("L%d %s: last number near %d", legislature, type_, last)
-            high = to_number
-            with session(settings.db) as con:
-                settled = settled_numbers(con, legislature, type_, low, high)
-            if high is None:
-                found = probe_upward(
-                    batcher(run),
-                    legislature,
-                    type_,
-                    low,
-                    miss_run=settings.miss_run,
-                    batch_size=settings.batch_size,
-                    settled=settled,
-                )
-            else:
-                todo = [
-                    Target(make_uid(legislature, type_, n))
-                    for n in range(low, high + 1)
-                    if n not in settled
-                ]
-                progress.add_total(len(todo))
-                for batch in chunks(todo, settings.batch_size):
-                    process_batch(run, batch)
-                found = len(todo)
+            found = _fetch_range(run, settings, legislature, type_, low, to_number)
             logger.info("L%d %s: %d numbers done from %d", legislature, type_, found, low)
         return run.summary()
+
+
+def _fetch_range(
+    run: Run, settings: Settings, legislature: int, type_: str, low: int, high: int | None
+) -> int:
+    """Fetch the unsettled numbers ``low``..``high`` (no ``high``: up to a run of misses)."""
+    with session(settings.db) as con:
+        settled = settled_numbers(con, legislature, type_, low, high)
+    if high is None:
+        return probe_upward(
+            batcher(run),
+            legislature,
+            type_,
+            low,
+            miss_run=settings.miss_run,
+            batch_size=settings.batch_size,
+            settled=settled,
+        )
+    todo = [
+        Target(make_uid(legislature, type_, n)) for n in range(low, high + 1) if n not in settled
+    ]
+    progress.add_total(len(todo))
+    for batch in chunks(todo, settings.batch_size):
+        process_batch(run, batch)
+    return len(todo)

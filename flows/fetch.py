@@ -12,7 +12,7 @@ from flows.pipeline import Target, chunks
 from flows.runner import open_run
 from flows.tasks import prefect_run_id, process_batch, settings_from
 from warehouse.db import session
-from warehouse.load import validators
+from warehouse.queries import validators
 
 
 @flow(name="fetch", validate_parameters=True)

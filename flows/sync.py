@@ -12,7 +12,7 @@ from flows.pipeline import Target, chunks
 from flows.runner import open_run
 from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
 from warehouse.db import session
-from warehouse.load import due_targets, known_numbers
+from warehouse.queries import due_targets, known_numbers
 
 
 @flow(name="sync", validate_parameters=True)

@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from extractors.model import QUESTION_COLUMNS, Question
 from extractors.uid import Uid, parse_uid
-from warehouse.load import QUESTION_TYPES, arrow_table, q, question_row
+from warehouse.staging import QUESTION_TYPES, arrow_table, q, question_row
 
 #: (uid, [(fetched_at, url, Question | None) in any order], last_fetched_at or None)
 HistoryItem = tuple[Uid, Sequence[tuple[datetime, str, Question | None]], datetime | None]

@@ -8,12 +8,12 @@ import duckdb
 
 from tests.warehouse.conftest import T0, answered, question, seen, uid
 from tests.warehouse.test_load import failed, not_found
-from warehouse.load import (
+from warehouse.load import load_batch
+from warehouse.queries import (
     Target,
     count_due,
     due_targets,
     known_numbers,
-    load_batch,
     resume_numbers,
     validators,
 )

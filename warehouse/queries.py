@@ -1,0 +1,174 @@
+"""Read-only queries: what the flows ask of the warehouse to decide what to fetch,
+and the prior state :func:`warehouse.load.load_batch` reads for a batch's uids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from extractors.uid import Uid, make_uid
+
+
+@dataclass(frozen=True)
+class Target:
+    """A page to (re)fetch, with the validators for a conditional request."""
+
+    uid: Uid
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What the warehouse held for a uid before this batch."""
+
+    content_hash: str | None = None
+    status: str | None = None
+    published_on: date | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+    last_attempt_at: datetime | None = None
+    last_outcome: str | None = None
+    last_success_at: datetime | None = None
+    raw_sha256: str | None = None
+
+
+_READ_PRIOR = """
+WITH k AS (SELECT unnest(?::VARCHAR[]) AS uid)
+SELECT k.uid, qu.content_hash, qu.status, qu.question_published_on,
+       f.etag, f.last_modified, f.consecutive_failures, f.last_attempt_at,
+       f.last_outcome, f.last_success_at, f.raw_sha256
+FROM k
+LEFT JOIN questions AS qu ON qu.uid = k.uid
+LEFT JOIN fetch_state AS f ON f.uid = k.uid
+"""
+
+
+def read_prior(con: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, Prior]:
+    """The prior state of the uids the warehouse knows (unknown uids are absent)."""
+    if not uids:
+        return {}
+    rows = con.execute(_READ_PRIOR, [uids]).fetchall()
+    return {
+        row[0]: Prior(
+            content_hash=row[1],
+            status=row[2],
+            published_on=row[3],
+            etag=row[4],
+            last_modified=row[5],
+            failures=row[6] or 0,
+            last_attempt_at=row[7],
+            last_outcome=row[8],
+            last_success_at=row[9],
+            raw_sha256=row[10],
+        )
+        for row in rows
+    }
+
+
+def known_numbers(con: duckdb.DuckDBPyConnection, legislature: int, type_: str) -> int:
+    """The highest question number held for (legislature, type), 0 when none.
+
+    Discovery probes the numbers above it.
+    """
+    row = con.execute(
+        "SELECT coalesce(max(number), 0) FROM questions WHERE legislature = ? AND type = ?",
+        [legislature, type_],
+    ).fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def due_targets(
+    con: duckdb.DuckDBPyConnection,
+    now: datetime,
+    legislatures: Iterable[int],
+    types: Iterable[str],
+    all_open: bool = False,
+) -> list[Target]:
+    """Pages ``sync`` should refresh: open questions that are due (every open one with
+    ``all_open``) and every uid whose last attempt failed, in uid order.
+
+    An open question with no ``next_due_at`` counts as due. Validators are given
+    only where a question is held, so that a 304 always means "what we hold is current".
+    """
+    rows = con.execute(
+        """
+        SELECT f.legislature, f.type, f.number, f.url,
+               CASE WHEN qu.uid IS NOT NULL THEN f.etag END,
+               CASE WHEN qu.uid IS NOT NULL THEN f.last_modified END
+        FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
+        WHERE list_contains(?::INTEGER[], f.legislature) AND list_contains(?::VARCHAR[], f.type)
+          AND (f.last_outcome = 'failed' OR (qu.status = 'open'
+               AND (? OR f.next_due_at IS NULL OR f.next_due_at <= ?)))
+        ORDER BY f.legislature, f.type, f.number
+        """,
+        [list(legislatures), list(types), all_open, now],
+    ).fetchall()
+    return [Target(make_uid(r[0], r[1], r[2]), r[3], r[4], r[5]) for r in rows]
+
+
+def count_due(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+    """How many pages a ``sync`` run at ``now`` would refresh (all legislatures and types)."""
+    row = con.execute(
+        """
+        SELECT count(*) FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
+        WHERE f.last_outcome = 'failed'
+           OR (qu.status = 'open' AND (f.next_due_at IS NULL OR f.next_due_at <= ?))
+        """,
+        [now],
+    ).fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def resume_numbers(
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, lo: int, hi: int | None = None
+) -> set[int]:
+    """Numbers in ``[lo, hi]`` (``hi=None``: no upper bound) already settled, a question
+    held or a 404: a resumed backfill skips them. Failed numbers are not settled."""
+    return set(settled_numbers(con, legislature, type_, lo, hi))
+
+
+def settled_numbers(
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, lo: int, hi: int | None = None
+) -> dict[int, bool]:
+    """Settled numbers in ``[lo, hi]``, each with whether it holds a question (True)
+    or is known absent (False): discovery counts the first as hits, the second as misses."""
+    top = 2**31 - 1 if hi is None else hi
+    rows = con.execute(
+        """
+        SELECT number, true FROM questions
+        WHERE legislature = ? AND type = ? AND number BETWEEN ? AND ?
+        UNION ALL
+        SELECT number, false FROM fetch_state
+        WHERE legislature = ? AND type = ? AND number BETWEEN ? AND ?
+          AND last_outcome = 'not_found'
+        """,
+        [legislature, type_, lo, top] * 2,
+    ).fetchall()
+    settled: dict[int, bool] = {}
+    for number, held in rows:
+        settled[int(number)] = settled.get(int(number), False) or bool(held)
+    return settled
+
+
+def validators(
+    con: duckdb.DuckDBPyConnection, uids: Iterable[Uid]
+) -> dict[Uid, tuple[str | None, str | None]]:
+    """``(etag, last_modified)`` for the given uids that hold a question."""
+    wanted = {str(u): u for u in uids}
+    if not wanted:
+        return {}
+    rows = con.execute(
+        """
+        SELECT f.uid, f.etag, f.last_modified FROM fetch_state AS f
+        JOIN questions AS qu ON qu.uid = f.uid
+        WHERE list_contains(?::VARCHAR[], f.uid)
+        """,
+        [list(wanted)],
+    ).fetchall()
+    return {wanted[r[0]]: (r[1], r[2]) for r in rows}

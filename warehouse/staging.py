@@ -1,0 +1,182 @@
+"""The Arrow side of set-based writes: typed stage tables and the statements that read them.
+
+:func:`warehouse.load.load_batch` builds plain row dicts, turns each kind into an
+Arrow table with an explicit schema (``STAGE_*``), registers it under a fixed
+name (``stage_q``, ``stage_obs``, ``stage_raw``, ``stage_fs``, ``stage_fail``) and
+runs the statements below against it: one statement per table and kind, no
+per-row ``executemany``. ``warehouse/rebuild.py`` reuses the question schema and
+the helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from extractors.model import QUESTION_COLUMNS, Question
+
+_INT_COLUMNS = frozenset({"legislature", "number", "question_jo_page", "answer_jo_page"})
+_DATE_COLUMNS = frozenset(
+    {"question_published_on", "answer_published_on", "closed_on", "signaled_on"}
+)
+
+
+#: Arrow types of the ``questions`` content columns (``uid`` .. ``signaled_on``).
+QUESTION_TYPES: dict[str, pa.DataType] = {
+    name: pa.int32()
+    if name in _INT_COLUMNS
+    else pa.date32()
+    if name in _DATE_COLUMNS
+    else pa.string()
+    for name in QUESTION_COLUMNS
+}
+_TS = pa.timestamp("us")
+STAGE_QUESTION = {
+    **QUESTION_TYPES,
+    "kind": pa.string(),
+    "fetched_at": _TS,
+    "content_hash": pa.string(),
+    "template": pa.string(),
+}
+STAGE_OBS = {"uid": pa.string(), "fetched_at": _TS, "outcome": pa.string()}
+STAGE_RAW = {
+    "uid": pa.string(),
+    "sha256": pa.string(),
+    "url": pa.string(),
+    "fetched_at": _TS,
+    "http_status": pa.int32(),
+    "size": pa.int64(),
+}
+STAGE_FETCH_STATE = {
+    "uid": pa.string(),
+    "legislature": pa.int32(),
+    "type": pa.string(),
+    "number": pa.int32(),
+    "url": pa.string(),
+    "etag": pa.string(),
+    "last_modified": pa.string(),
+    "last_outcome": pa.string(),
+    "last_http_status": pa.int32(),
+    "last_attempt_at": _TS,
+    "last_success_at": _TS,
+    "consecutive_failures": pa.int32(),
+    "next_due_at": _TS,
+    "raw_sha256": pa.string(),
+}
+STAGE_FAILURE = {
+    "uid": pa.string(),
+    "url": pa.string(),
+    "run_id": pa.string(),
+    "stage": pa.string(),
+    "error": pa.string(),
+    "field": pa.string(),
+    "sha256": pa.string(),
+    "occurred_at": _TS,
+}
+
+
+def arrow_table(rows: Sequence[dict[str, Any]], types: dict[str, pa.DataType]) -> pa.Table:
+    """Rows as an Arrow table with explicit types (an empty batch keeps its schema)."""
+    return pa.table(
+        {name: pa.array([row.get(name) for row in rows], type=t) for name, t in types.items()}
+    )
+
+
+def q(name: str) -> str:
+    """Quote an identifier taken from this module's constants ("analyse" is reserved)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def question_row(question: Question) -> dict[str, Any]:
+    """The content columns of ``question`` plus its hash and template, ready to stage."""
+    row = {name: getattr(question, name) for name in QUESTION_COLUMNS}
+    row["content_hash"] = question.content_hash()
+    row["template"] = question.template or None
+    return row
+
+
+_CONTENT = ", ".join(q(c) for c in QUESTION_COLUMNS)
+_S_CONTENT = ", ".join("s." + q(c) for c in QUESTION_COLUMNS)
+_SET_CONTENT = ", ".join(f"{q(c)} = s.{q(c)}" for c in QUESTION_COLUMNS if c != "uid")
+
+INSERT_RAW = """
+INSERT INTO raw_pages (uid, sha256, url, fetched_at, http_status, size)
+SELECT uid, sha256, url, fetched_at, http_status, size FROM stage_raw
+ON CONFLICT DO NOTHING
+"""
+INSERT_QUESTIONS = f"""
+INSERT INTO questions ({_CONTENT}, first_seen_at, last_fetched_at, last_changed_at,
+    template, content_hash)
+SELECT {_S_CONTENT}, s.fetched_at, s.fetched_at, s.fetched_at, s.template, s.content_hash
+FROM stage_q AS s WHERE s.kind = 'new'
+"""
+UPDATE_CHANGED = f"""
+UPDATE questions AS t SET {_SET_CONTENT},
+    last_fetched_at = s.fetched_at, last_changed_at = s.fetched_at,
+    template = s.template, content_hash = s.content_hash
+FROM stage_q AS s WHERE t.uid = s.uid AND s.kind = 'changed'
+"""
+UPDATE_TOUCHED = """
+UPDATE questions AS t SET last_fetched_at = s.fetched_at
+FROM stage_q AS s WHERE t.uid = s.uid AND s.kind = 'touch' AND s.fetched_at > t.last_fetched_at
+"""
+CLOSE_VERSIONS = """
+UPDATE question_versions AS v SET valid_to = s.fetched_at FROM stage_q AS s
+WHERE v.uid = s.uid AND s.kind = 'changed' AND v.valid_to IS NULL
+"""
+INSERT_VERSIONS = f"""
+INSERT INTO question_versions ({_CONTENT}, version, valid_from, valid_to, content_hash, template)
+SELECT {_S_CONTENT},
+    CASE WHEN s.kind = 'new' THEN 1
+         ELSE (SELECT max(v.version) FROM question_versions AS v WHERE v.uid = s.uid) + 1 END,
+    s.fetched_at, NULL, s.content_hash, s.template
+FROM stage_q AS s WHERE s.kind IN ('new', 'changed')
+"""
+RESOLVE_FAILURES = """
+UPDATE failures AS f SET resolved_at = s.fetched_at FROM stage_obs AS s
+WHERE f.uid = s.uid AND s.outcome <> 'failed' AND f.resolved_at IS NULL
+  AND f.occurred_at <= s.fetched_at
+"""
+INSERT_FAILURES = """
+INSERT INTO failures (uid, url, run_id, stage, error, field, sha256, occurred_at)
+SELECT s.uid, s.url, s.run_id, s.stage, s.error, s.field, s.sha256, s.occurred_at
+FROM stage_fail AS s
+WHERE NOT EXISTS (SELECT 1 FROM failures AS f WHERE f.uid = s.uid AND f.occurred_at = s.occurred_at)
+"""
+_FETCH_STATE_COLUMNS = ", ".join(STAGE_FETCH_STATE)
+_SET_FETCH_STATE = ", ".join(f"{c} = s.{c}" for c in STAGE_FETCH_STATE if c != "uid")
+UPSERT_FETCH_STATE = f"""
+MERGE INTO fetch_state AS t USING stage_fs AS s ON t.uid = s.uid
+WHEN MATCHED THEN UPDATE SET {_SET_FETCH_STATE}
+WHEN NOT MATCHED THEN INSERT ({_FETCH_STATE_COLUMNS}) VALUES ({_FETCH_STATE_COLUMNS})
+"""
+BUMP_RUN = """
+UPDATE runs SET requests = requests + ?, pages_new = pages_new + ?,
+    pages_changed = pages_changed + ?, pages_unchanged = pages_unchanged + ?,
+    not_found = not_found + ?, failures = failures + ?, not_modified = not_modified + ?,
+    newly_answered = newly_answered + ?, newly_withdrawn = newly_withdrawn + ?
+WHERE run_id = ?
+"""
+
+
+#: One write step: (wanted, statement, stage table name, rows, Arrow schema).
+Step = tuple[bool, str, str, list[dict[str, Any]], dict[str, pa.DataType]]
+
+
+def run_steps(con: duckdb.DuckDBPyConnection, steps: Sequence[Step]) -> None:
+    """Run the wanted steps, registering each stage table once, and unregister them all."""
+    registered: set[str] = set()
+    try:
+        for wanted, sql, name, rows, types in steps:
+            if not wanted:
+                continue
+            if name not in registered:
+                con.register(name, arrow_table(rows, types))
+                registered.add(name)
+            con.execute(sql)
+    finally:
+        for name in registered:
+            con.unregister(name)
