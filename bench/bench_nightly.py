@@ -4,7 +4,7 @@ A loopback site serves PAGES written questions (legislature 16, QE), 40% of
 them open, published over the last two years. A first ``anq sync`` loads them
 all; then ``anq sync`` runs again with ``ANQ_NOW`` one, eight and thirty days
 later (nothing changed on the site). For each later sync the script prints the
-pages due at that moment (``warehouse.load.count_due``), the requests the site
+pages due at that moment (``warehouse.queries.count_due``), the requests the site
 saw, how many were answered 304, and how many were probes past the end (404).
 
     uv run python bench/bench_nightly.py [--pages 3000] [--rate 0]
@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from tests.support.pages import render_question  # noqa: E402
 from tests.support.siteserver import SiteServer  # noqa: E402
 from warehouse.db import session  # noqa: E402
-from warehouse.load import count_due  # noqa: E402
+from warehouse.queries import count_due  # noqa: E402
 
 OFFSETS = (1, 8, 30)
 

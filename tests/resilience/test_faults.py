@@ -29,7 +29,7 @@ from tests.e2e.site import FixtureSite
 from tests.resilience.conftest import contents, path_of
 from tests.support.siteserver import Fault, RequestRecord, SiteServer
 from warehouse.db import session
-from warehouse.load import due_targets
+from warehouse.queries import due_targets
 
 pytestmark = [pytest.mark.slow]
 
