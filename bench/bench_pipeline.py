@@ -9,19 +9,29 @@ runs the real ``anq backfill`` in a child process, and reports:
 * the child's peak RSS (``ru_maxrss``), for 500 and for N pages, to show that
   memory does not grow with the corpus.
 
-Usage: ``uv run python bench/bench_pipeline.py [--pages 5000]``
+Two set-ups: ``anq``'s default (Prefect's temporary local API, which loads
+Prefect's server stack into the command's own process) and ``--server`` (a
+``prefect server`` on 127.0.0.1 and ``PREFECT_API_URL`` set, as the nightly
+deployment runs).
+
+Usage: ``uv run python bench/bench_pipeline.py [--pages 5000] [--server]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -64,8 +74,19 @@ def page(n: int, pad: str) -> bytes:
     return html.replace('<div id="root">', '<div id="root">' + pad, 1).encode()
 
 
-def run(pages: int, site: SiteServer, workdir: Path) -> dict[str, float]:
-    db = workdir / f"bench-{pages}.duckdb"
+def prefect_env(workdir: Path, name: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PREFECT_HOME": str(workdir / name),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+
+
+def run(pages: int, site: SiteServer, workdir: Path, api: str | None) -> dict[str, float]:
+    """One ``anq backfill`` of ``pages`` numbers into a fresh file."""
+    db = workdir / f"bench-{pages}-{'server' if api else 'ephemeral'}.duckdb"
     args = [
         "backfill",
         "--legislature",
@@ -83,13 +104,9 @@ def run(pages: int, site: SiteServer, workdir: Path) -> dict[str, float]:
         "--base-url",
         site.base_url,
     ]
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(workdir / "prefect"),
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-    }
+    env = prefect_env(workdir, "prefect")
+    if api:
+        env["PREFECT_API_URL"] = api
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, *args],
@@ -117,9 +134,45 @@ def run(pages: int, site: SiteServer, workdir: Path) -> dict[str, float]:
     }
 
 
+@contextlib.contextmanager
+def prefect_server(workdir: Path, wanted: bool) -> Iterator[str | None]:
+    """A ``prefect server`` on a free loopback port, stopped by its pid at the end."""
+    if not wanted:
+        yield None
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    prefect = str(Path(sys.executable).parent / "prefect")
+    proc = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=prefect_env(workdir, "server"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(1)
+        yield api
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=5000)
+    parser.add_argument("--server", action="store_true", help="run against a prefect server")
     args = parser.parse_args()
     pad = padding()
     with tempfile.TemporaryDirectory() as tmp, SiteServer() as site:
@@ -127,7 +180,8 @@ def main() -> None:
             site.pages[f"/dyn/16/questions/QANR5L16QE{n}"] = page(n, pad)
         size = sum(len(b) for b in site.pages.values()) / len(site.pages)
         print(f"serving {len(site.pages)} pages, {size / 1024:.1f} KB each on average")
-        rows = [run(500, site, Path(tmp)), run(args.pages, site, Path(tmp))]
+        with prefect_server(Path(tmp), args.server) as api:
+            rows = [run(500, site, Path(tmp), api), run(args.pages, site, Path(tmp), api)]
     print(
         "| pages | flow run (s) | pages/s (flow) | whole command (s) | pages/s (command) "
         "| peak RSS (MB) |"

@@ -87,7 +87,7 @@ _QUESTION_HINT = re.compile(
 
 def extract(html: str | bytes, url: str) -> Question | NotAQuestion:
     """Read one page. See the module docstring for what may come out."""
-    text = decode(html) if isinstance(html, bytes) else html
+    text = _decode_checked(html, url) if isinstance(html, bytes) else html
     if not text or text.isspace():  # as ``not text.strip()``, without copying the page
         return NotAQuestion(url, "empty body")
     if "<" not in text[:4096] and "<" not in text:
@@ -110,6 +110,28 @@ def extract(html: str | bytes, url: str) -> Question | NotAQuestion:
         raise ExtractionError(_uid_hint(tree, url), "page", f"{type(exc).__name__}: {exc}") from exc
     _check_required(question)
     return question
+
+
+def _decode_checked(raw: bytes, url: str) -> str:
+    """:func:`decode`, refusing a body that declares UTF-8 but is not UTF-8.
+
+    Such a body was damaged on the way (or by the server): reading it as
+    cp1252 would load silently garbled text, so it is an extraction error
+    the run records and retries, not a page.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        match = _META_CHARSET.search(raw[:4096])
+        declared = match.group(1).decode("ascii", "replace").lower() if match else ""
+        if declared in ("utf-8", "utf8"):
+            hint = uid_in(url)
+            raise ExtractionError(
+                str(hint) if hint else url,
+                "encoding",
+                f"declares UTF-8 but byte {err.start} is not UTF-8 ({err.reason})",
+            ) from err
+    return decode(raw)
 
 
 def decode(raw: bytes) -> str:

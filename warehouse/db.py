@@ -124,6 +124,10 @@ def session(
         con.close()
 
 
+#: DuckDB buffer pool of the run's writer connection.
+WRITER_MEMORY = "128MB"
+
+
 class Writer:
     """One writer connection reused across batches that follow closely, let go when idle.
 
@@ -158,6 +162,9 @@ class Writer:
             self._cancel_timer()
             if self._con is None:
                 self._con = connect(self.path, wait=self.wait)
+                # Batches are small: a bounded buffer pool keeps a long run's memory
+                # flat as the file grows (DuckDB's default is 80% of the machine).
+                self._con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
                 self._opened_at = time.monotonic()
             try:
                 yield self._con

@@ -171,3 +171,20 @@ def test_question_like_soup_never_crashes(pieces: list[str]) -> None:
     except ExtractionError:
         return
     assert isinstance(result, (Question, NotAQuestion))
+
+
+def test_body_declaring_utf8_that_is_not_utf8_is_an_encoding_error() -> None:
+    page = (
+        render_question(uid="QANR5L16QE77")
+        .encode()
+        .replace(b"Agriculture", b"Agri\xff\xfeculture", 1)
+    )
+    with pytest.raises(ExtractionError) as caught:
+        extract(page, "https://www.assemblee-nationale.fr/dyn/16/questions/QANR5L16QE77")
+    assert (caught.value.uid, caught.value.field) == ("QANR5L16QE77", "encoding")
+
+
+def test_undeclared_latin1_body_is_still_read() -> None:
+    page = render_question(uid="QANR5L16QE78").replace('<meta charset="utf-8"/>', "")
+    result = extract(page.encode("cp1252", "replace"), "https://x/dyn/16/questions/QANR5L16QE78")
+    assert isinstance(result, Question) and result.rubrique == "Agriculture"
