@@ -6,7 +6,9 @@ always has it); they are third-party data, read in place and never copied.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,6 +20,7 @@ SAMPLES = SHARED / "an-samples"
 FIXTURES = REPO / "tests" / "fixtures"
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="anq-prefect-home-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 for _key, _value in {
     "PREFECT_HOME": _PREFECT_HOME,
     "DO_NOT_TRACK": "1",
