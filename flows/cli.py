@@ -103,8 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             batch_size=args.batch_size,
             miss_run=args.miss_run,
         )
-        if args.command == "backfill" and len(settings.legislatures) != 1:
-            raise ConfigError("backfill takes exactly one --legislature")
+        if args.command == "backfill" and (
+            len(settings.legislatures) != 1
+            or (not args.legislature and not os.environ.get("ANQ_LEGISLATURES"))
+        ):
+            raise ConfigError("backfill takes exactly one --legislature N")
     except ConfigError as err:
         return _fail(EXIT_USAGE, str(err))
     for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect
@@ -204,7 +207,7 @@ def _check_reachable(settings: Settings) -> int:
         try:
             client.check_reachable()
         except Unreachable as err:
-            return _fail(EXIT_UNREACHABLE, f"base URL {settings.base_url} unreachable: {err}")
+            return _fail(EXIT_UNREACHABLE, str(err))
     return 0
 
 
