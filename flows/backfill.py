@@ -12,7 +12,7 @@ from flows.config import Settings
 from flows.discovery import find_last, probe_upward
 from flows.pipeline import Target, chunks
 from flows.runner import Run, open_run
-from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
+from flows.tasks import batcher, prefect_run_id, run_batch, settings_from
 from warehouse.db import session
 from warehouse.queries import settled_numbers
 
@@ -74,5 +74,5 @@ def _fetch_range(
     ]
     progress.add_total(len(todo))
     for batch in chunks(todo, settings.batch_size):
-        process_batch(run, batch)
+        run_batch(run, batch)
     return len(todo)

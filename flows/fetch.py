@@ -10,7 +10,7 @@ from extractors.uid import Uid, parse_uid
 from flows import progress
 from flows.pipeline import Target, chunks
 from flows.runner import open_run
-from flows.tasks import prefect_run_id, process_batch, settings_from
+from flows.tasks import prefect_run_id, run_batch, settings_from
 from warehouse.db import session
 from warehouse.queries import validators
 
@@ -41,5 +41,5 @@ def fetch(
         targets = [Target(uid, *known.get(uid, (None, None))) for uid in parsed]
         progress.add_total(len(targets))
         for batch in chunks(targets, settings.batch_size):
-            process_batch(run, batch)
+            run_batch(run, batch)
         return run.summary()

@@ -10,7 +10,7 @@ from flows import progress
 from flows.discovery import probe_upward
 from flows.pipeline import Target, chunks
 from flows.runner import open_run
-from flows.tasks import batcher, prefect_run_id, process_batch, settings_from
+from flows.tasks import batcher, prefect_run_id, run_batch, settings_from
 from warehouse.db import session
 from warehouse.queries import due_targets, known_numbers
 
@@ -59,5 +59,5 @@ def sync(
         progress.add_total(len(due))
         targets = [Target(t.uid, t.etag, t.last_modified) for t in due]
         for batch in chunks(targets, settings.batch_size):
-            process_batch(run, batch)
+            run_batch(run, batch)
         return run.summary()

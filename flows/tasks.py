@@ -12,14 +12,15 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from flows.config import Settings, resolve
 from flows.pipeline import BatchResult, Target
 from flows.runner import Run
 
 
-@task(name="batch", cache_policy=NO_CACHE, task_run_name="batch-{targets[0].uid}")
-def process_batch(run: Run, targets: list[Target]) -> BatchResult:
+@task(name="batch", cache_policy=NO_CACHE, task_run_name="batch-{first}")
+def process_batch(run: Run, targets: list[Target], first: str = "") -> BatchResult:
     """Fetch, archive, extract and load one batch in one transaction."""
     result = run.batch(targets)
     counts = result.counts
@@ -36,9 +37,21 @@ def process_batch(run: Run, targets: list[Target]) -> BatchResult:
     return result
 
 
+def run_batch(run: Run, targets: list[Target]) -> BatchResult:
+    """Run one batch as a Prefect task.
+
+    The targets go in ``quote``d: Prefect otherwise walks every parameter
+    looking for futures to wait on, which for 200 nested dataclasses cost
+    ~0.8 ms of main-thread time per page (measured), more than parsing it.
+    """
+    quoted: Any = quote(targets)  # unwrapped by Prefect before the task runs
+    result: BatchResult = process_batch(run, quoted, first=str(targets[0].uid))
+    return result
+
+
 def batcher(run: Run) -> Any:
     """A one-argument batch function for the discovery helpers."""
-    return lambda targets: process_batch(run, targets)
+    return lambda targets: run_batch(run, targets)
 
 
 def settings_from(params: dict[str, Any]) -> Settings:
