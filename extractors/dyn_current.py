@@ -49,19 +49,37 @@ _N_TITLE = re.compile(r"n[°o]\s*\d+\s*:\s*", re.IGNORECASE)
 
 def matches(tree: LexborHTMLParser) -> bool:
     """A question bloc whose key-data column uses the current label set."""
-    bloc = tree.css_first(_BLOC)
+    bloc, rows = _labelled(tree)
     if bloc is None:
         return False
-    return any(is_label(_own_label(p), *_CURRENT_LABELS) for p in bloc.css("p.h6"))
+    return any(is_label(label, *_CURRENT_LABELS) for label, _ in rows)
+
+
+#: One-slot memo: the last tree (a strong reference, so its identity cannot be
+#: reused), its question bloc and that bloc's ``p.h6`` rows with their labels.
+#: :func:`matches` reads them, :func:`parse` of the same tree reuses them.
+_memo: tuple[LexborHTMLParser, LexborNode | None, list[tuple[str, LexborNode]]] | None = None
+
+
+def _labelled(tree: LexborHTMLParser) -> tuple[LexborNode | None, list[tuple[str, LexborNode]]]:
+    """The question bloc of ``tree`` and its ``p.h6`` rows as (own label, node)."""
+    global _memo
+    memo = _memo  # one read: another thread may replace it meanwhile
+    if memo is not None and memo[0] is tree:
+        return memo[1], memo[2]
+    bloc = tree.css_first(_BLOC)
+    rows = [(_own_label(p), p) for p in bloc.css("p.h6")] if bloc is not None else []
+    _memo = (tree, bloc, rows)
+    return bloc, rows
 
 
 def parse(tree: LexborHTMLParser, url: str) -> Question:
     """Read every column from a current-dyn page; raise ExtractionError on drift."""
     uid = resolve_uid(tree, url)
-    bloc = tree.css_first(_BLOC)
+    bloc, rows = _labelled(tree)
     if bloc is None:
         raise ExtractionError(str(uid), "page", "no question bloc (div.an-bloc._style-question)")
-    index = key_data(bloc)
+    index = key_data(bloc, rows)
     blocks = text_blocks(bloc)
     dates = _lines(index.get("Dates"))
     seance = inline_text(index.get("Date de la séance"))
@@ -106,15 +124,19 @@ def check_answer(uid: Uid, answered: bool, answer_text: str | None) -> None:
 # --- pieces shared with dyn_2017 -------------------------------------------------
 
 
-def key_data(bloc: LexborNode) -> LabelIndex[LexborNode]:
+def key_data(
+    bloc: LexborNode, rows: list[tuple[str, LexborNode]] | None = None
+) -> LabelIndex[LexborNode]:
     """The "Données clés" fields: each ``p.h6`` label mapped to its value node.
 
     The value is the ``span._regular`` children (one node when single, the
-    ``p`` itself when several, as in "Dates").
+    ``p`` itself when several, as in "Dates"). ``rows``: the bloc's ``p.h6``
+    as (own label, node), when the caller already has them.
     """
+    if rows is None:
+        rows = [(_own_label(p), p) for p in bloc.css("p.h6")]
     pairs: list[tuple[str, LexborNode]] = []
-    for p in bloc.css("p.h6"):
-        label = _own_label(p)
+    for label, p in rows:
         if not label:
             continue
         values = [c for c in p.css("span._regular")]
