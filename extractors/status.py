@@ -21,6 +21,7 @@ clé(s)" block, the green answer header, the QG sitting line) and call
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,20 +99,36 @@ def derive_status(lines: Iterable[str | None], type_: str) -> Outcome:
 
     ``closed_on`` is the first date printed on the matching line (``None``
     if it shows none: the caller decides whether that is drift).
+
+    One regex per line (:func:`_combined`): its alternatives are the rows in
+    table order, so a line's match names the first row matching that line;
+    the lowest such row wins, the earliest line breaking a tie, which is
+    "the first rule that matches any line".
     """
-    prepared = [(line, fold(line)) for line in (clean(x) for x in lines) if line]
-    for rule in RULES:
-        if rule.types is not None and type_ not in rule.types:
+    pattern, by_group = _combined(type_)
+    best: tuple[int, str, re.Match[str]] | None = None
+    for line in (clean(x) for x in lines):
+        if not line:
             continue
-        for line, folded in prepared:
-            match = rule.pattern.match(folded)
-            if match is None:
-                continue
-            reason = rule.reason
-            if reason is None:
-                reason = _displayed_reason(line, match)
-            return Outcome(rule.status, parse_date(line), reason, rule.name)
-    return Outcome(OPEN, None, None, None)
+        match = pattern.match(fold(line))
+        if match is not None and (best is None or (match.lastindex or 0) < best[0]):
+            best = (match.lastindex or 0, line, match)
+    if best is None:
+        return Outcome(OPEN, None, None, None)
+    group, line, match = best
+    rule = by_group[group]
+    reason = rule.reason if rule.reason is not None else _displayed_reason(line, match)
+    return Outcome(rule.status, parse_date(line), reason, rule.name)
+
+
+@functools.lru_cache(maxsize=16)
+def _combined(type_: str) -> tuple[re.Pattern[str], dict[int, Rule]]:
+    """The rows applying to ``type_`` as one alternation, each row in its own group,
+    and the row for each group's number (the ``lastindex`` of a match: the
+    row's group closes after any group inside it)."""
+    rules = [r for r in RULES if r.types is None or type_ in r.types]
+    pattern = re.compile("|".join(f"(?P<_row{i}>{r.pattern.pattern})" for i, r in enumerate(rules)))
+    return pattern, {pattern.groupindex[f"_row{i}"]: r for i, r in enumerate(rules)}
 
 
 def _displayed_reason(line: str, match: re.Match[str]) -> str | None:
