@@ -93,6 +93,12 @@ def clean(text: str | None) -> str | None:
     """
     if text is None:
         return None
+    if text.isprintable():
+        # Every whitespace character but " " is non-printable, and so are the
+        # invisible ones: here only plain spaces can need work (often none).
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text or None
+        return " ".join(text.split()) or None
     if "\u200b" in text or "\ufeff" in text or "\u00ad" in text:
         text = text.translate(_INVISIBLE)
     joined = " ".join(text.split())
@@ -136,7 +142,8 @@ def _walk(node: LexborNode) -> list[str]:
     while stack:
         item = pop()
         if item is None:
-            _flush(parts, out)
+            if parts:  # nothing to flush otherwise: clean("") adds no paragraph
+                _flush(parts, out)
             continue
         if isinstance(item, str):
             if item is _CELL_END:
