@@ -15,11 +15,9 @@ are written"):
   joined by one space, inline tags add nothing. selectolax's own ``text()``
   cannot do this (``a<br>b`` gives ``ab``), hence the walker.
 
-Speed matters (target: thousands of pages per second on one core), and a
-Python loop over nodes costs ~1 µs a node. :func:`paragraphs` answers the
-most common small case (an element holding one text node) without the
-walker; the walker is iterative (no recursion limit on deeply nested junk)
-and normalises whitespace once per paragraph with ``str.split``.
+Speed matters (thousands of pages per second on one core; ~1 µs a node in
+Python): leaves and elements holding one text node skip the walker, which is
+iterative (no recursion limit) and normalises whitespace once per paragraph.
 """
 
 from __future__ import annotations
@@ -68,6 +66,7 @@ def _tag_ids() -> dict[str, int]:
 TAG_IDS: dict[str, int] = _tag_ids()
 _IDS = TAG_IDS
 _SKIP_IDS = frozenset(_IDS[name] for name in SKIP_TAGS)
+_TEXT_ID = _IDS["-text"]
 # What the walker does with a node, by tag id: anything else is inline (descend).
 _INLINE, _TEXT, _SKIP, _BR, _CELL, _BLOCK = range(6)
 _KINDS: dict[int, int] = (
@@ -120,8 +119,7 @@ def paragraphs(node: LexborNode | None) -> list[str]:
 
     One stack: ``None`` marks "a block ends here", :data:`_CELL_END` "a cell
     ends here", any other string is text to add; children are pushed from the
-    last one so they pop in document order. Written for speed (local names,
-    no helper call per node): it is the hot path.
+    last one so they pop in document order (the hot path: written for speed).
     """
     if node is None:
         return []
@@ -217,7 +215,10 @@ def _flush(parts: list[str], out: list[str]) -> None:
 def _single_text(node: LexborNode) -> list[str] | None:
     """An element (not skipped) whose only child is a text node: that text."""
     child = node.first_child
-    if child is None or child.next is not None or not child.is_text_node:
+    if child is None:  # a leaf: a text node is its own text, any other holds none
+        text = clean(node.text_content) if node.tag_id == _TEXT_ID else None
+        return [text] if text else []
+    if child.next is not None or not child.is_text_node:
         return None
     if not node.is_element_node or node.tag_id in _SKIP_IDS:
         return None
