@@ -185,8 +185,8 @@ def jo_links(bloc: LexborNode) -> JoLinks:
         if text is None or not fold(text[:18]).startswith("publication de la "):
             continue
         for key, label in (("q", "Publication de la question"), ("a", "Publication de la réponse")):
-            value = strip_label(text, label)
-            if value is not None and key not in found:
+            value = strip_label(text, label) if key not in found else None
+            if value is not None:
                 found[key] = (parse_date(value), parse_jo_page(value))
     q = found.get("q", (None, None))
     a = found.get("a", (None, None))
