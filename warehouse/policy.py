@@ -7,15 +7,16 @@ open question whose time has come.
 Why these intervals: answers to written questions are published in the
 Journal officiel once a week, mostly within the first months of a question's
 life, and a question is "signalée" after two months without an answer. A young
-question is therefore worth a daily look, an old one a fortnightly one:
+question is therefore worth a daily look, and no open question goes more than a
+week (one JO issue) without one, so an answer is never more than a week late
+in the warehouse:
 
 ==============================  ==========
 age of the question             refetched
 ==============================  ==========
 up to 2 months (61 days)        every day
 up to 6 months (183 days)       every 3 days
-up to a year (366 days)         every 7 days
-older                           every 14 days
+older                           every 7 days
 ==============================  ==========
 
 The age is counted from ``question_published_on`` (a question whose date is
@@ -34,8 +35,7 @@ from datetime import date, datetime, timedelta
 SCHEDULE: tuple[tuple[int | None, timedelta], ...] = (
     (61, timedelta(days=1)),
     (183, timedelta(days=3)),
-    (366, timedelta(days=7)),
-    (None, timedelta(days=14)),
+    (None, timedelta(days=7)),
 )
 
 #: Slack taken off every interval so that a daily run is not skipped because it

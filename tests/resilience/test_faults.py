@@ -45,7 +45,7 @@ RATE = 5
 
 def _populate(site: FixtureSite) -> None:
     """QE 1..30 (a 404 gap, a 200 error page), QOSD 1..4; every third QE answered;
-    open ones alternately young (daily refresh) and over a year old (fortnightly)."""
+    open ones alternately young (daily refresh) and over a year old (weekly)."""
     for n in range(1, QE + 1):
         uid = f"QANR5L16QE{n}"
         if n == GAP:
