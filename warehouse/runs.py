@@ -164,7 +164,7 @@ def record_field_stats(
 def last_runs(con: duckdb.DuckDBPyConnection, n: int = 10) -> list[RunRecord]:
     """The ``n`` most recent runs, newest first."""
     rows = con.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id LIMIT ?", [n]
+        f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?", [n]
     ).fetchall()
     return [RunRecord(*row) for row in rows]
 

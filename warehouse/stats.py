@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from warehouse.runs import RunRecord, last_runs
+
 STATUSES = ("open", "answered", "withdrawn")
 
 TOTALS_SQL = """
@@ -23,18 +25,14 @@ SELECT legislature, type, status, count(*) FROM questions
 GROUP BY ALL ORDER BY legislature, type, status
 """
 
+#: Open questions ``anq sync`` would refresh at ``now`` (the same rule as
+#: ``warehouse.queries.due_targets``: no ``next_due_at`` counts as due).
 DUE_SQL = """
 SELECT count(*) FROM fetch_state AS f JOIN questions AS q USING (uid)
-WHERE q.status = 'open' AND f.next_due_at <= ?
+WHERE q.status = 'open' AND (f.next_due_at IS NULL OR f.next_due_at <= ?)
 """
 
 FAILING_SQL = "SELECT count(DISTINCT uid) FROM failures WHERE resolved_at IS NULL"
-
-RUNS_SQL = """
-SELECT run_id, flow, started_at, finished_at, state, requests, pages_new, pages_changed,
-       pages_unchanged, not_found, failures
-FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?
-"""
 
 
 @dataclass(frozen=True)
@@ -48,23 +46,6 @@ class Total:
 
 
 @dataclass(frozen=True)
-class RunSummary:
-    """One row of ``runs``, as shown under "last runs"."""
-
-    run_id: str
-    flow: str
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    state: str
-    requests: int
-    pages_new: int
-    pages_changed: int
-    pages_unchanged: int
-    not_found: int
-    failures: int
-
-
-@dataclass(frozen=True)
 class StatsReport:
     """Everything `anq stats` shows; ``now`` is the naive-UTC instant "due" was judged at."""
 
@@ -72,7 +53,7 @@ class StatsReport:
     totals: tuple[Total, ...]
     due_refetches: int  # open questions whose fetch_state.next_due_at <= now
     failing_pages: int  # distinct uids with an unresolved failure, waiting for a retry
-    last_runs: tuple[RunSummary, ...]  # newest first
+    last_runs: tuple[RunRecord, ...]  # newest first
 
     @property
     def questions(self) -> int:
@@ -89,7 +70,7 @@ def stats(con: duckdb.DuckDBPyConnection, now: dt.datetime, *, runs: int = 5) ->
         totals=totals,
         due_refetches=_scalar(con, DUE_SQL, [now]),
         failing_pages=_scalar(con, FAILING_SQL, []),
-        last_runs=tuple(RunSummary(*row) for row in con.execute(RUNS_SQL, [runs]).fetchall()),
+        last_runs=tuple(last_runs(con, runs)),
     )
 
 
@@ -125,7 +106,7 @@ def _totals_table(report: StatsReport) -> Table:
     return table
 
 
-def _runs_table(runs: tuple[RunSummary, ...]) -> Table:
+def _runs_table(runs: tuple[RunRecord, ...]) -> Table:
     table = Table(title="Last runs" if runs else "Last runs: none yet")
     headers = ("started (UTC)", "flow", "state", "took", "requests", "new", "changed",
                "unchanged", "not found", "failures")  # fmt: skip
