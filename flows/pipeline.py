@@ -68,7 +68,6 @@ class BatchResult:
     fill: FieldFill
     requests: int
     extracted: int
-    pages_received: int
 
 
 #: Pages in flight at once. The pacer still spaces request *starts* at
@@ -110,14 +109,11 @@ def summarise(
     """Collect per-number outcomes and field fill for discovery and drift alarms."""
     fill = FieldFill()
     outcomes: dict[int, str] = {}
-    received = 0
     for obs in observations:
         outcomes[obs.uid.number] = obs.outcome
-        if obs.raw_sha256 is not None:
-            received += 1
         if obs.question is not None:
             fill.add(obs.question)
-    return BatchResult(counts, outcomes, fill, requests, sum(fill.pages.values()), received)
+    return BatchResult(counts, outcomes, fill, requests, sum(fill.pages.values()))
 
 
 def observe(client: PoliteClient, archive: RawArchive, target: Target, clock: Clock) -> Observation:

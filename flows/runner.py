@@ -37,7 +37,6 @@ class Totals:
     fill: FieldFill = field(default_factory=FieldFill)
     requests: int = 0
     extracted: int = 0
-    pages_received: int = 0
     pages_asked: int = 0
 
     def add(self, result: BatchResult, asked: int) -> None:
@@ -46,7 +45,6 @@ class Totals:
         self.fill.merge(result.fill)
         self.requests += result.requests
         self.extracted += result.extracted
-        self.pages_received += result.pages_received
         self.pages_asked += asked
 
 

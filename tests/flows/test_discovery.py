@@ -19,7 +19,7 @@ def scripted(existing: set[int], asked: list[int]) -> Callable[[list[Target]], B
         outcomes = {
             t.uid.number: "question" if t.uid.number in existing else "not_found" for t in targets
         }
-        return BatchResult(BatchCounts(), outcomes, FieldFill(), len(targets), 0, 0)
+        return BatchResult(BatchCounts(), outcomes, FieldFill(), len(targets), 0)
 
     return batch
 
