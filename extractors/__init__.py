@@ -37,10 +37,12 @@ page was read. The URL is used when the page names no uid.
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import re
 from dataclasses import dataclass
 from types import ModuleType
+from typing import AnyStr
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -87,16 +89,11 @@ _QUESTION_HINT = re.compile(
 
 def extract(html: str | bytes, url: str) -> Question | NotAQuestion:
     """Read one page. See the module docstring for what may come out."""
-    text = _decode_checked(html, url) if isinstance(html, bytes) else html
-    if not text or text.isspace():  # as ``not text.strip()``, without copying the page
-        return NotAQuestion(url, "empty body")
-    if "<" not in text[:4096] and "<" not in text:
-        return NotAQuestion(url, "not HTML")
-    text = focus(text)
-    if looks_like_mojibake(text):
-        text = repair_mojibake(text)
+    source = _prepare(html, url)
+    if isinstance(source, NotAQuestion):
+        return source
     try:
-        tree = LexborHTMLParser(text)
+        tree = LexborHTMLParser(source)
     except Exception as exc:  # lexbor refuses some binary junk
         return NotAQuestion(url, f"unparseable: {type(exc).__name__}")
     module = _generation(tree, url)
@@ -110,6 +107,46 @@ def extract(html: str | bytes, url: str) -> Question | NotAQuestion:
         raise ExtractionError(_uid_hint(tree, url), "page", f"{type(exc).__name__}: {exc}") from exc
     _check_required(question)
     return question
+
+
+def _prepare(html: str | bytes, url: str) -> str | bytes | NotAQuestion:
+    """The focused page (:func:`focus`), mojibake repaired, ready for lexbor.
+
+    A page with a ``<main>`` is cut on the bytes first (the markers are ASCII,
+    so the cut falls between UTF-8 characters) and only its ``<head>`` and
+    ``<main>``, a quarter of the page, are decoded, which is also the check
+    that they are UTF-8; without mojibake, those bytes go to lexbor as they
+    are (it reads UTF-8; handing it text would encode it back). Damage in the
+    menus or footer cannot reach a field, so it is not looked for. Anything
+    else takes the general path: decode the whole page, then cut.
+    """
+    if isinstance(html, bytes):
+        focused = _focused_utf8(html)
+        if focused is not None:
+            data, text = focused
+            return repair_mojibake(text) if looks_like_mojibake(text) else data
+        text = focus(_decode_checked(html, url))
+    else:
+        text = focus(html)
+    if not text or text.isspace():  # as ``not text.strip()``, without copying the page
+        return NotAQuestion(url, "empty body")
+    if "<" not in text[:4096] and "<" not in text:
+        return NotAQuestion(url, "not HTML")
+    return repair_mojibake(text) if looks_like_mojibake(text) else text
+
+
+def _focused_utf8(raw: bytes) -> tuple[bytes, str] | None:
+    """The ``<head>`` and ``<main>`` of ``raw`` without BOM, as bytes and as text,
+    when ``raw`` has a ``<main>`` and they are valid UTF-8; else ``None``."""
+    cut = _cut(raw, b"<main", b"</main>", b"</head>")
+    if cut is None:
+        return None
+    head = cut[0][3:] if cut[0].startswith(codecs.BOM_UTF8) else cut[0]
+    data = b"".join((head, b"<body>", cut[1], b"</body></html>"))
+    try:
+        return data, data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _decode_checked(raw: bytes, url: str) -> str:
@@ -167,13 +204,23 @@ def focus(text: str) -> str:
     done on the raw text with plain ``find``; pages without a ``<main>``
     (legacy, fiche) are parsed whole.
     """
-    start = text.find("<main")
-    end = text.rfind("</main>")
-    if start < 0 or end < start:
+    cut = _cut(text, "<main", "</main>", "</head>")
+    if cut is None:
         return text
-    head_end = text.find("</head>", 0, start)
-    head = text[: head_end + 7] if head_end >= 0 else ""
-    return f"{head}<body>{text[start : end + 7]}</body></html>"
+    return f"{cut[0]}<body>{cut[1]}</body></html>"
+
+
+def _cut(
+    page: AnyStr, opening: AnyStr, closing: AnyStr, head_end: AnyStr
+) -> tuple[AnyStr, AnyStr] | None:
+    """(``<head>`` up to its end tag or empty, ``<main>...</main>``), or ``None`` without a main."""
+    start = page.find(opening)
+    end = page.rfind(closing)
+    if start < 0 or end < start:
+        return None
+    stop = page.find(head_end, 0, start)
+    head = page[: stop + len(head_end)] if stop >= 0 else page[:0]
+    return head, page[start : end + len(closing)]
 
 
 def _generation(tree: LexborHTMLParser, url: str) -> ModuleType | None:

@@ -47,8 +47,7 @@ def parse_long_date(text: str | None) -> dt.date | None:
     if not text:
         return None
     for match in _LONG.finditer(text):
-        month = MONTHS[match["month"].translate(_FOLD_MONTH).lower()]
-        found = _make(match["year"], month, match["day"])
+        found = _from_match(match)
         if found is not None:
             return found
     return None
@@ -59,7 +58,7 @@ def parse_numeric_date(text: str | None) -> dt.date | None:
     if not text:
         return None
     for match in _NUMERIC.finditer(text):
-        found = _make(match["year"], int(match["month"]), match["day"])
+        found = _from_match(match)
         if found is not None:
             return found
     return None
@@ -70,13 +69,23 @@ def parse_date(text: str | None) -> dt.date | None:
     if not text:
         return None
     candidates = [m for m in (_LONG.search(text), _NUMERIC.search(text)) if m is not None]
-    candidates.sort(key=lambda m: m.start())
+    if len(candidates) == 2 and candidates[1].start() < candidates[0].start():
+        candidates.reverse()
     for match in candidates:
-        found = parse_long_date(match.group(0)) or parse_numeric_date(match.group(0))
+        found = _from_match(match)
         if found is not None:
             return found
     # The first-found match may have been impossible (31/02); look further on.
     return parse_long_date(text) or parse_numeric_date(text)
+
+
+def _from_match(match: re.Match[str]) -> dt.date | None:
+    """The date a :data:`_LONG` or :data:`_NUMERIC` match spells, if it exists."""
+    if match.re is _LONG:
+        month = MONTHS[match["month"].translate(_FOLD_MONTH).lower()]
+    else:
+        month = int(match["month"])
+    return _make(match["year"], month, match["day"])
 
 
 def parse_jo_page(text: str | None) -> int | None:

@@ -180,6 +180,9 @@ def jo_links(bloc: LexborNode) -> JoLinks:
     """Read the JO publication links: the only place the current page shows JO pages."""
     found: dict[str, tuple[dt.date | None, int | None]] = {}
     for link in bloc.css("a"):
+        shown = link.text()  # lexbor's raw text: a cheap filter before the walker
+        if "ublication" not in shown and "UBLICATION" not in shown:
+            continue
         text = inline_text(link)
         # Both labels fold to this prefix (inline_text is already whitespace-clean).
         if text is None or not fold(text[:18]).startswith("publication de la "):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from extractors.labels import LabelIndex, fold, is_label, label_key, strip_label
+from extractors.labels import _FOLD, LabelIndex, fold, is_label, label_key, strip_label
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,24 @@ def test_strip_label(line: str | None, labels: tuple[str, ...], expected: str | 
 def test_fold_keeps_length() -> None:
     text = "Ministère Interrogé ’ Œuvre"
     assert len(fold(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Ministère Interrogé", "ministere interroge"), ("d’ÉTAT\xa0x", "d'etat x"), ("ÿ µ", "y µ")],
+)
+def test_fold(text: str, expected: str) -> None:
+    assert fold(text) == expected
+
+
+@given(
+    st.one_of(  # Latin-1 text takes the byte table, the rest the character table
+        st.text(alphabet=st.characters(max_codepoint=0xFF)),
+        st.text(alphabet=st.characters(max_codepoint=0x2100)),
+    )
+)
+def test_fold_byte_table_agrees_with_the_character_table(text: str) -> None:
+    assert fold(text) == text.translate(_FOLD)
 
 
 def test_label_key() -> None:

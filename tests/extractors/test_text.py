@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors.text import clean, inline_text, node_text, paragraphs, repair_mojibake
+from extractors.text import SPACES, clean, inline_text, node_text, paragraphs, repair_mojibake
 
 
 def _node(html: str) -> object:
@@ -26,6 +30,22 @@ def _node(html: str) -> object:
 )
 def test_clean(raw: str | None, expected: str | None) -> None:
     assert clean(raw) == expected
+
+
+def test_spaces_are_every_whitespace_but_the_space() -> None:
+    every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(SPACES) == every - {" "}
+
+
+# Long values take the replace-and-collapse path: it must give what split/join gives.
+_PIECES = st.sampled_from([*SPACES, " ", "  ", "\u200b", "\ufeff", "\u00ad", "é", "a", "’", "x y"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=150, max_size=600).map("".join))
+def test_clean_long_values_as_split_join(raw: str) -> None:
+    invisible = {ord(ch): None for ch in "\u200b\ufeff\u00ad"}
+    assert clean(raw) == (" ".join(raw.translate(invisible).split()) or None)
 
 
 @pytest.mark.parametrize(
