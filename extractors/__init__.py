@@ -38,6 +38,7 @@ page was read. The URL is used when the page names no uid.
 from __future__ import annotations
 
 import codecs
+import functools
 import importlib
 import re
 from dataclasses import dataclass
@@ -223,12 +224,20 @@ def _cut(
     return head, page[start : end + len(closing)]
 
 
-def _generation(tree: LexborHTMLParser, url: str) -> ModuleType | None:
+@functools.cache
+def _modules() -> tuple[tuple[str, ModuleType], ...]:
+    """The generation modules that import, in :data:`GENERATIONS` order (once)."""
+    found = []
     for name in GENERATIONS:
         try:
-            module = importlib.import_module(f"extractors.{name}")
+            found.append((name, importlib.import_module(f"extractors.{name}")))
         except ImportError:
             continue  # a generation module that has not landed yet
+    return tuple(found)
+
+
+def _generation(tree: LexborHTMLParser, url: str) -> ModuleType | None:
+    for name, module in _modules():
         try:
             if module.matches(tree):
                 return module
@@ -290,11 +299,17 @@ def uid_in(text: str | None) -> Uid | None:
     return None
 
 
-def resolve_uid(tree: LexborHTMLParser, url: str) -> Uid:
+def resolve_uid(tree: LexborHTMLParser, url: str, bloc: LexborNode | None = None) -> Uid:
     """The page's uid (``data-id``, ``og:url``, canonical link), else the URL's.
 
+    ``bloc``: the question's own block when the caller has found it; its
+    ``data-id`` is read first (the same attribute, without a search).
     Raises ``ExtractionError(url, "uid", ...)`` when neither names one.
     """
+    if bloc is not None:
+        found = uid_in(bloc.attributes.get("data-id"))
+        if found is not None:
+            return found
     for selector, attr in (
         ("div.an-bloc[data-id]", "data-id"),
         ('meta[property="og:url"]', "content"),

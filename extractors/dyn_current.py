@@ -75,8 +75,8 @@ def _labelled(tree: LexborHTMLParser) -> tuple[LexborNode | None, list[tuple[str
 
 def parse(tree: LexborHTMLParser, url: str) -> Question:
     """Read every column from a current-dyn page; raise ExtractionError on drift."""
-    uid = resolve_uid(tree, url)
     bloc, rows = _labelled(tree)
+    uid = resolve_uid(tree, url, bloc)
     if bloc is None:
         raise ExtractionError(str(uid), "page", "no question bloc (div.an-bloc._style-question)")
     index = key_data(bloc, rows)
@@ -179,10 +179,8 @@ class JoLinks:
 def jo_links(bloc: LexborNode) -> JoLinks:
     """Read the JO publication links: the only place the current page shows JO pages."""
     found: dict[str, tuple[dt.date | None, int | None]] = {}
-    for link in bloc.css("a"):
-        shown = link.text()  # lexbor's raw text: a cheap filter before the walker
-        if "ublication" not in shown and "UBLICATION" not in shown:
-            continue
+    # lexbor filters on the raw text first (in C); the label test below decides.
+    for link in bloc.css('a:lexbor-contains("ublication" i)'):
         text = inline_text(link)
         # Both labels fold to this prefix (inline_text is already whitespace-clean).
         if text is None or not fold(text[:18]).startswith("publication de la "):

@@ -23,6 +23,7 @@ iterative (no recursion limit) and normalises whitespace once per paragraph.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -170,45 +171,51 @@ def paragraphs(node: LexborNode | None) -> list[str]:
 
 
 def _walk(node: LexborNode) -> list[str]:
-    """The walker behind :func:`paragraphs` (one stack, see there).
+    """The walker behind :func:`paragraphs`: depth first, one iterator per open element.
 
     Dispatches on ``tag_id`` (an int, no string built) through :data:`_KINDS`.
-    A paragraph end is written as :data:`_BREAK` into one list of pieces, and
-    the whole text is normalised once at the end (:func:`split_paragraphs`):
-    one pass over the text instead of one ``clean`` per paragraph.
+    The children of an element are read by one ``for`` over lexbor's iterator
+    (flat runs of text and ``<br>``, the common case, never touch the stack);
+    entering an element saves the current iterator and what to write when the
+    element closes. A paragraph end is written as :data:`_BREAK` into one list
+    of pieces, and the whole text is normalised once at the end
+    (:func:`split_paragraphs`).
     """
     parts: list[str] = []
-    stack: list[LexborNode | str | None] = [node]
-    pop, extend, add, kinds = stack.pop, stack.extend, parts.append, _KINDS
+    add, kinds = parts.append, _KINDS
+    stack: list[tuple[Iterator[LexborNode], str]] = []
+    children: Iterator[LexborNode] = iter((node,))
+    closing = ""  # written when ``children`` runs out
     in_cell = 0
-    while stack:
-        item = pop()
-        if item is None:
-            add(_BREAK)
-            continue
-        if isinstance(item, str):
-            if item is _CELL_END:
+    while True:
+        for item in children:
+            kind = kinds.get(item.tag_id, _INLINE)
+            if kind == _TEXT:
+                add(item.text_content or "")
+            elif kind == _BR:
+                add(" " if in_cell else _BREAK)
+            elif kind != _SKIP:
+                stack.append((children, closing))
+                if kind == _INLINE:
+                    closing = ""
+                elif kind == _CELL:
+                    in_cell += 1
+                    add(" ")
+                    closing = _CELL_END
+                else:  # a block
+                    closing = " " if in_cell else _BREAK
+                    add(closing)
+                children = item.iter(include_text=True)
+                break
+        else:
+            if closing is _CELL_END:
                 in_cell -= 1
-            add(" ")
-            continue
-        kind = kinds.get(item.tag_id, _INLINE)
-        if kind == _TEXT:
-            add(item.text_content or "")
-            continue
-        if kind == _SKIP:
-            continue
-        if kind == _BR:
-            add(" " if in_cell else _BREAK)
-            continue
-        if kind == _CELL:
-            in_cell += 1
-            add(" ")
-            stack.append(_CELL_END)
-        elif kind == _BLOCK:
-            add(" " if in_cell else _BREAK)
-            stack.append(" " if in_cell else None)
-        extend(reversed(tuple(item.iter(include_text=True))))
-    return split_paragraphs("".join(parts))
+                add(" ")
+            elif closing:
+                add(closing)
+            if not stack:
+                return split_paragraphs("".join(parts))
+            children, closing = stack.pop()
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -226,9 +233,16 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def _normalise(text: str) -> str:
-    """Invisible characters removed, every whitespace a space, runs collapsed (no strip)."""
+    """Invisible characters removed, every whitespace a space, runs collapsed.
+
+    The ends may or may not be stripped: callers strip each piece.
+    """
     if text.isprintable():
         return _collapse(text)
+    if len(text) < _SHORT:  # split/join: cheaper than the character scans here
+        if "\u200b" in text or "\ufeff" in text or "\u00ad" in text:
+            text = text.translate(_INVISIBLE)
+        return " ".join(text.split())
     return _collapse(_spaces_to_space(text))
 
 

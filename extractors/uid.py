@@ -44,5 +44,11 @@ def parse_uid(text: str) -> Uid:
 
 
 def make_uid(legislature: int, type_: str, number: int) -> Uid:
-    """Build a uid from its parts, validating them the same way."""
-    return parse_uid(f"QANR5L{legislature}{type_}{number}")
+    """Build a uid from its parts, validating them as :func:`parse_uid` does.
+
+    The ranges are the pattern's: a legislature of one or two digits, a
+    number of one to seven, neither starting with 0.
+    """
+    if 1 <= legislature <= 99 and type_ in TYPES and 1 <= number <= 9_999_999:
+        return Uid(legislature, type_, number)
+    raise InvalidUid(f"not a question uid: {f'QANR5L{legislature}{type_}{number}'!r}")
