@@ -33,7 +33,7 @@ from extractors.labels import (
     strip_label,
 )
 from extractors.model import ExtractionError, Question
-from extractors.status import ANSWERED, derive_status
+from extractors.status import ANSWERED, derive_status, has_status_line
 from extractors.text import TAG_IDS, clean, inline_text, paragraphs
 from extractors.uid import Uid
 
@@ -146,10 +146,15 @@ def key_data(
 
 @dataclass(frozen=True, slots=True)
 class TextBlock:
-    """A ``div._pa-small`` of the text column: its header line and its body."""
+    """A ``div._pa-small`` of the text column: its header line and its body.
+
+    ``asked_by`` is what follows "Question de" in the header (``None`` for an
+    answer or closure block).
+    """
 
     header: str
     body: str | None
+    asked_by: str | None = None
 
 
 def text_blocks(bloc: LexborNode) -> list[TextBlock]:
@@ -160,9 +165,9 @@ def text_blocks(bloc: LexborNode) -> list[TextBlock]:
         if first is None or first.tag != "p":
             continue
         header = inline_text(first) or ""
-        if not (strip_label(header, "Question de") or _is_status_header(header)):
-            continue
-        out.append(TextBlock(header, _body_after(div, first)))
+        asked_by = strip_label(header, "Question de")
+        if asked_by or _is_status_header(header):
+            out.append(TextBlock(header, _body_after(div, first), asked_by))
     return out
 
 
@@ -260,20 +265,20 @@ def _body_after(div: LexborNode, header: LexborNode) -> str | None:
 
 def _is_status_header(header: str) -> bool:
     """A green header: "Réponse publiée le ...", "Question retirée le ...", ..."""
-    return starts_with_label(header, "Réponse") or derive_status([header], "QE").rule is not None
+    return starts_with_label(header, "Réponse") or has_status_line(header, "QE")
 
 
 def _asked_by(blocks: list[TextBlock]) -> str | None:
     for block in blocks:
-        value = strip_label(block.header, "Question de")
+        value = block.asked_by
         if value:
             return value.split("),")[0] + ")" if ")," in value else value
     return None
 
 
 def _texts(uid: Uid, blocks: list[TextBlock]) -> tuple[str | None, str | None]:
-    question = next((b.body for b in blocks if strip_label(b.header, "Question de")), None)
-    answers = [b.body for b in blocks if not strip_label(b.header, "Question de") and b.body]
+    question = next((b.body for b in blocks if b.asked_by), None)
+    answers = [b.body for b in blocks if not b.asked_by and b.body]
     if uid.type == "QG":
         return None, question
     return question, answers[0] if answers else None

@@ -121,6 +121,13 @@ def derive_status(lines: Iterable[str | None], type_: str) -> Outcome:
     return Outcome(rule.status, parse_date(line), reason, rule.name)
 
 
+def has_status_line(line: str | None, type_: str) -> bool:
+    """Whether some rule of :data:`RULES` matches ``line`` (as :func:`derive_status`
+    would find, without working out the date and reason)."""
+    text = clean(line)
+    return text is not None and _combined(type_)[0].match(fold(text)) is not None
+
+
 @functools.lru_cache(maxsize=16)
 def _combined(type_: str) -> tuple[re.Pattern[str], dict[int, Rule]]:
     """The rows applying to ``type_`` as one alternation, each row in its own group,

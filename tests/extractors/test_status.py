@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from extractors.status import RULES, Outcome, derive_status
+from extractors.status import RULES, Outcome, derive_status, has_status_line
 
 D = dt.date
 CASES = {
@@ -91,3 +91,16 @@ def test_answer_wins_over_later_closure() -> None:
 
 def test_rules_match_whatever_the_case_and_accents() -> None:
     assert derive_status(["REPONSE PUBLIEE LE 2 FEVRIER 2016"], "QE").closed_on == D(2016, 2, 2)
+
+
+@pytest.mark.parametrize("name", [rule.name for rule in RULES])
+def test_has_status_line_agrees_with_derive_status(name: str) -> None:
+    type_, lines, _ = CASES[name]
+    assert [has_status_line(x, type_) for x in lines] == [
+        derive_status([x], type_).rule is not None for x in lines
+    ]
+
+
+@pytest.mark.parametrize("line", ["Question publiée le 26 juillet 2022", "", None, "Rubrique"])
+def test_has_status_line_is_false_for_other_lines(line: str | None) -> None:
+    assert not has_status_line(line, "QE")
