@@ -68,7 +68,7 @@ def parse_date(text: str | None) -> dt.date | None:
     """The first valid date in ``text``, whichever form comes first."""
     if not text:
         return None
-    candidates = [m for m in (_LONG.search(text), _NUMERIC.search(text)) if m is not None]
+    candidates = [m for m in (_LONG.search(text), _numeric(text)) if m is not None]
     if len(candidates) == 2 and candidates[1].start() < candidates[0].start():
         candidates.reverse()
     for match in candidates:
@@ -77,6 +77,13 @@ def parse_date(text: str | None) -> dt.date | None:
             return found
     # The first-found match may have been impossible (31/02); look further on.
     return parse_long_date(text) or parse_numeric_date(text)
+
+
+def _numeric(text: str) -> re.Match[str] | None:
+    """The first :data:`_NUMERIC` match; most lines have no separator, so no search."""
+    if "/" in text or "." in text or "-" in text:
+        return _NUMERIC.search(text)
+    return None
 
 
 def _from_match(match: re.Match[str]) -> dt.date | None:
