@@ -13,11 +13,13 @@ from extractors import (
     ExtractionError,
     NotAQuestion,
     Question,
+    _mojibake_bytes,
     decode,
     extract,
     split_author,
     uid_in,
 )
+from extractors.text import looks_like_mojibake
 from extractors.uid import Uid
 from tests.conftest import FIXTURES
 from tests.support.pages import expected_question, render_not_found, render_question
@@ -182,6 +184,31 @@ def test_body_declaring_utf8_that_is_not_utf8_is_an_encoding_error() -> None:
     with pytest.raises(ExtractionError) as caught:
         extract(page, "https://www.assemblee-nationale.fr/dyn/16/questions/QANR5L16QE77")
     assert (caught.value.uid, caught.value.field) == ("QANR5L16QE77", "encoding")
+
+
+def test_damage_that_reaches_no_value_is_not_an_error() -> None:
+    # Bytes that are not UTF-8 inside <main> but outside every value (here an
+    # HTML comment): lexbor reads around them and no value changes.
+    page = render_question(uid="QANR5L16QE79").replace(
+        '<main id="main" role="main">', '<main id="main" role="main"><!-- \xff\xfe -->'
+    )
+    raw = page.encode("utf-8").replace("\xff\xfe".encode(), b"\xff\xfe")
+    result = extract(raw, "https://www.assemblee-nationale.fr/dyn/16/questions/QANR5L16QE79")
+    assert isinstance(result, Question) and result.rubrique == "Agriculture"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["dÃ©putÃ©", "Â ", "Å“uvre", "lâ€™Ã‰tat", "â‚¬", "â„¢", "député", "âge", "l’État €", "ăƒ…"],
+)
+def test_mojibake_is_seen_in_utf8_bytes_as_in_text(text: str) -> None:
+    data = f"<p>{text}</p>".encode()
+    assert _mojibake_bytes(data) == looks_like_mojibake(data.decode())
+
+
+@given(st.text(alphabet="ÃÂÅâ€‚„©ƒ…é’ a"))
+def test_mojibake_bytes_agree_with_text_on_any_string(text: str) -> None:
+    assert _mojibake_bytes(text.encode()) == looks_like_mojibake(text)
 
 
 def test_undeclared_latin1_body_is_still_read() -> None:
