@@ -24,15 +24,9 @@ from extractors import decode, focus, split_author, uid_in
 from extractors.dates import labelled_date, parse_date, parse_jo_page
 from extractors.labels import LabelIndex, is_label, label_key, starts_with_label, strip_label
 from extractors.model import ExtractionError, Question
+from extractors.mojibake import looks_like_mojibake, repair_mojibake
 from extractors.status import ANSWERED, derive_status
-from extractors.text import (
-    BLOCK_TAGS,
-    CELL_TAGS,
-    SKIP_TAGS,
-    clean,
-    looks_like_mojibake,
-    repair_mojibake,
-)
+from extractors.text import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, clean
 from extractors.uid import Uid
 
 _CURRENT_LABELS = ("Dates", "Date de la séance", "Ministère répondant")

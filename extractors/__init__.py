@@ -1,8 +1,10 @@
 """The extractor: ``extract(html, url) -> Question | NotAQuestion``, pure (no I/O).
 
-``extract`` decodes the bytes, repairs mojibake, parses once with lexbor,
-answers :class:`NotAQuestion` for pages that hold no question (the site's
-200 error pages, empty or non-HTML bodies), recognises the template
+``extract`` cuts the page to its ``<head>`` and ``<main>`` (the rest is
+menus), decodes it (:mod:`extractors.page`; current pages' UTF-8 bytes go
+straight to lexbor, see :func:`_read_focused`), repairs mojibake, parses
+once with lexbor, answers :class:`NotAQuestion` for pages that hold no
+question (the site's 200 error pages, empty or non-HTML bodies), recognises the template
 generation and hands the tree to that generation's module. It raises
 :class:`ExtractionError` when a page looks like a question but a required
 field (uid, legislature, type, number, status, and a title or a text)
@@ -37,20 +39,20 @@ page was read. The URL is used when the page names no uid.
 
 from __future__ import annotations
 
-import codecs
 import functools
 import importlib
 import re
 from dataclasses import dataclass
 from types import ModuleType
-from typing import AnyStr
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from extractors.labels import fold
 from extractors.model import ExtractionError, NotAQuestion, Question
-from extractors.text import clean, inline_text, looks_like_mojibake, repair_mojibake
-from extractors.uid import InvalidUid, Uid, make_uid
+from extractors.mojibake import mojibake_bytes
+from extractors.page import decode, focus, focused_bytes, is_utf8, prepare
+from extractors.text import clean, inline_text
+from extractors.uid import InvalidUid, Uid, make_uid, uid_in
 
 __all__ = [
     "GENERATIONS",
@@ -70,7 +72,6 @@ __all__ = [
 #: Generation modules, most common first.
 GENERATIONS = ("dyn_current", "dyn_2017", "legacy", "fiche")
 
-_META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 _ERROR_MARKERS = (
     "la page demandee n'existe pas",
     "page demandee est introuvable",
@@ -94,7 +95,7 @@ def extract(html: str | bytes, url: str) -> Question | NotAQuestion:
         read = _read_focused(html, url)
         if read is not None:
             return read
-    source = _prepare(html, url)
+    source = prepare(html, url)
     if isinstance(source, NotAQuestion):
         return source
     return _read(source, url)
@@ -133,149 +134,23 @@ def _read_focused(raw: bytes, url: str) -> Question | NotAQuestion | None:
     bytes (its markers are ASCII, so it falls between UTF-8 characters) and
     mojibake is looked for in its UTF-8 form, which the general way repairs.
     """
-    data = _focused_bytes(raw)
-    if data is None or _mojibake_bytes(data):
+    data = focused_bytes(raw)
+    if data is None or mojibake_bytes(data):
         return None
     try:
         found = _read(data, url)
     except ExtractionError:
-        if _is_utf8(data):
+        if is_utf8(data):
             raise
         return None
     if isinstance(found, Question) and not _has_replacement(found):
         return found
-    return found if _is_utf8(data) else None
-
-
-def _focused_bytes(raw: bytes) -> bytes | None:
-    """The ``<head>`` and ``<main>`` of ``raw``, without BOM; ``None`` without a main."""
-    cut = _cut(raw, b"<main", b"</main>", b"</head>")
-    if cut is None:
-        return None
-    head = cut[0][3:] if cut[0].startswith(codecs.BOM_UTF8) else cut[0]
-    return b"".join((head, b"<body>", cut[1], b"</body></html>"))
-
-
-#: :func:`extractors.text.looks_like_mojibake`'s characters in UTF-8 (Ã, Â, Å, and
-#: "â" before "€", "‚" or "„"), each with the offset of a byte that is rare in
-#: French text: that byte is found with memchr, then the sequence around it checked.
-_MOJIBAKE_UTF8 = (
-    (b"\xc3\x83", 1),
-    (b"\xc3\x82", 1),
-    (b"\xc3\x85", 1),
-    (b"\xc3\xa2\xe2\x82\xac", 3),
-    (b"\xc3\xa2\xe2\x80\x9a", 4),
-    (b"\xc3\xa2\xe2\x80\x9e", 4),
-)
-
-
-def _mojibake_bytes(data: bytes) -> bool:
-    """:func:`looks_like_mojibake` of the UTF-8 text ``data`` encodes, without decoding it."""
-    for seq, at in _MOJIBAKE_UTF8:
-        rare = seq[at : at + 1]
-        pos = data.find(rare)
-        while pos >= 0:
-            if pos >= at and data.startswith(seq, pos - at):
-                return True
-            pos = data.find(rare, pos + 1)
-    return False
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return found if is_utf8(data) else None
 
 
 def _has_replacement(question: Question) -> bool:
     """Whether a text value holds U+FFFD, lexbor's stand-in for a byte that is not UTF-8."""
     return any(isinstance(v, str) and "\ufffd" in v for v in question.as_row().values())
-
-
-def _prepare(html: str | bytes, url: str) -> str | NotAQuestion:
-    """The focused page (:func:`focus`) as text, mojibake repaired (the general way)."""
-    text = focus(_decode_checked(html, url) if isinstance(html, bytes) else html)
-    if not text or text.isspace():  # as ``not text.strip()``, without copying the page
-        return NotAQuestion(url, "empty body")
-    if "<" not in text[:4096] and "<" not in text:
-        return NotAQuestion(url, "not HTML")
-    return repair_mojibake(text) if looks_like_mojibake(text) else text
-
-
-def _decode_checked(raw: bytes, url: str) -> str:
-    """:func:`decode`, refusing a body that declares UTF-8 but is not UTF-8.
-
-    Such a body was damaged on the way (or by the server): reading it as
-    cp1252 would load silently garbled text, so it is an extraction error
-    the run records and retries, not a page.
-    """
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        match = _META_CHARSET.search(raw[:4096])
-        declared = match.group(1).decode("ascii", "replace").lower() if match else ""
-        if declared in ("utf-8", "utf8"):
-            hint = uid_in(url)
-            raise ExtractionError(
-                str(hint) if hint else url,
-                "encoding",
-                f"declares UTF-8 but byte {err.start} is not UTF-8 ({err.reason})",
-            ) from err
-    return decode(raw)
-
-
-def decode(raw: bytes) -> str:
-    """UTF-8 when the bytes are valid UTF-8; else the ``<meta charset>``; else cp1252.
-
-    Valid UTF-8 is almost never accidental, so it is tried first whatever the
-    page declares. Legacy pages declare ISO-8859-1, which browsers read as
-    cp1252 (a superset); so do we. Decoding never fails (``replace``).
-    """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    match = _META_CHARSET.search(raw[:4096])
-    declared = match.group(1).decode("ascii", "replace").lower() if match else ""
-    if declared in ("", "iso-8859-1", "latin-1", "latin1", "us-ascii", "utf-8", "utf8"):
-        declared = "cp1252"
-    try:
-        return raw.decode(declared, "replace")
-    except LookupError:
-        return raw.decode("cp1252", "replace")
-
-
-def focus(text: str) -> str:
-    """The ``<head>`` and ``<main>`` of a page that has a ``<main>``, else the page.
-
-    Everything a question page says is in its ``<main>`` (the text, the key
-    data) and its ``<head>`` (``og:url``, ``<title>``); the site's menus and
-    footer around it are three quarters of the bytes and lexbor spends ~85%
-    of its time on them (measured: 1.1 ms vs 0.14 ms per page). Cutting is
-    done on the raw text with plain ``find``; pages without a ``<main>``
-    (legacy, fiche) are parsed whole.
-    """
-    cut = _cut(text, "<main", "</main>", "</head>")
-    if cut is None:
-        return text
-    return f"{cut[0]}<body>{cut[1]}</body></html>"
-
-
-def _cut(
-    page: AnyStr, opening: AnyStr, closing: AnyStr, head_end: AnyStr
-) -> tuple[AnyStr, AnyStr] | None:
-    """(``<head>`` up to its end tag or empty, ``<main>...</main>``), or ``None`` without a main."""
-    start = page.find(opening)
-    end = page.rfind(closing)
-    if start < 0 or end < start:
-        return None
-    stop = page.find(head_end, 0, start)
-    head = page[: stop + len(head_end)] if stop >= 0 else page[:0]
-    return head, page[start : end + len(closing)]
 
 
 @functools.cache
@@ -331,26 +206,6 @@ def _check_required(q: Question) -> None:
 
 
 # --- helpers for generation modules -------------------------------------------------
-
-_UID_FORMS = (
-    re.compile(r"QANR5L(?P<leg>\d{1,2})(?P<type>QE|QG|QOSD)(?P<num>\d{1,7})", re.IGNORECASE),
-    re.compile(r"/q(?P<leg>\d{1,2})/(?P=leg)-(?P<num>\d{1,7})(?P<type>QE|QG|QOSD)\b", re.I),
-    re.compile(r"/detail/(?P<leg>\d{1,2})/(?P<type>qe|qg|qosd)/(?P<num>\d{1,7})\b", re.I),
-)
-
-
-def uid_in(text: str | None) -> Uid | None:
-    """The first question uid named in ``text``: ``QANR5L16QE200``, a legacy
-    ``/q14/14-3200QE.htm`` address or ``/questions/detail/14/qe/3200``."""
-    if not text:
-        return None
-    for form in _UID_FORMS:
-        for match in form.finditer(text):
-            try:
-                return make_uid(int(match["leg"]), match["type"].upper(), int(match["num"]))
-            except InvalidUid:
-                continue
-    return None
 
 
 def resolve_uid(tree: LexborHTMLParser, url: str, bloc: LexborNode | None = None) -> Uid:

@@ -52,3 +52,24 @@ def make_uid(legislature: int, type_: str, number: int) -> Uid:
     if 1 <= legislature <= 99 and type_ in TYPES and 1 <= number <= 9_999_999:
         return Uid(legislature, type_, number)
     raise InvalidUid(f"not a question uid: {f'QANR5L{legislature}{type_}{number}'!r}")
+
+
+_UID_FORMS = (
+    re.compile(r"QANR5L(?P<leg>\d{1,2})(?P<type>QE|QG|QOSD)(?P<num>\d{1,7})", re.IGNORECASE),
+    re.compile(r"/q(?P<leg>\d{1,2})/(?P=leg)-(?P<num>\d{1,7})(?P<type>QE|QG|QOSD)\b", re.I),
+    re.compile(r"/detail/(?P<leg>\d{1,2})/(?P<type>qe|qg|qosd)/(?P<num>\d{1,7})\b", re.I),
+)
+
+
+def uid_in(text: str | None) -> Uid | None:
+    """The first question uid named in ``text``: ``QANR5L16QE200``, a legacy
+    ``/q14/14-3200QE.htm`` address or ``/questions/detail/14/qe/3200``."""
+    if not text:
+        return None
+    for form in _UID_FORMS:
+        for match in form.finditer(text):
+            try:
+                return make_uid(int(match["leg"]), match["type"].upper(), int(match["num"]))
+            except InvalidUid:
+                continue
+    return None

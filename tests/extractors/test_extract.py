@@ -13,13 +13,12 @@ from extractors import (
     ExtractionError,
     NotAQuestion,
     Question,
-    _mojibake_bytes,
     decode,
     extract,
     split_author,
     uid_in,
 )
-from extractors.text import looks_like_mojibake
+from extractors.mojibake import looks_like_mojibake, mojibake_bytes
 from extractors.uid import Uid
 from tests.conftest import FIXTURES
 from tests.support.pages import expected_question, render_not_found, render_question
@@ -203,12 +202,12 @@ def test_damage_that_reaches_no_value_is_not_an_error() -> None:
 )
 def test_mojibake_is_seen_in_utf8_bytes_as_in_text(text: str) -> None:
     data = f"<p>{text}</p>".encode()
-    assert _mojibake_bytes(data) == looks_like_mojibake(data.decode())
+    assert mojibake_bytes(data) == looks_like_mojibake(data.decode())
 
 
 @given(st.text(alphabet="ÃÂÅâ€‚„©ƒ…é’ a"))
 def test_mojibake_bytes_agree_with_text_on_any_string(text: str) -> None:
-    assert _mojibake_bytes(text.encode()) == looks_like_mojibake(text)
+    assert mojibake_bytes(text.encode()) == looks_like_mojibake(text)
 
 
 def test_undeclared_latin1_body_is_still_read() -> None:

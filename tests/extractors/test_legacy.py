@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from extractors import extract, fiche, legacy
 from extractors.model import STATUSES, ExtractionError, Question
-from extractors.text import repair_mojibake
+from extractors.mojibake import repair_mojibake
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 LEGACY = sorted((PAGES / "legacy").glob("*.html"))

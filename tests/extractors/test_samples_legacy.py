@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from extractors import decode, extract, fiche, legacy
 from extractors.model import Question
-from extractors.text import repair_mojibake
+from extractors.mojibake import repair_mojibake
 from tests.conftest import sample_path
 
 D = dt.date

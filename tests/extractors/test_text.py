@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
+from extractors.mojibake import repair_mojibake
 from extractors.text import (
     BLOCK_TAGS,
     CELL_TAGS,
@@ -19,7 +20,6 @@ from extractors.text import (
     inline_text,
     node_text,
     paragraphs,
-    repair_mojibake,
 )
 
 
