@@ -53,7 +53,13 @@ _PIECES = st.sampled_from([*SPACES, " ", "  ", "\u200b", "\ufeff", "\u00ad", "é
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_PIECES, min_size=150, max_size=600).map("".join))
+@given(
+    st.tuples(
+        st.lists(_PIECES, max_size=30).map("".join),
+        st.lists(_PIECES, min_size=10, max_size=30).map("".join),  # repeated past 1,024
+        st.lists(_PIECES, max_size=30).map("".join),
+    ).map(lambda t: t[0] + t[1] * 110 + t[2])
+)
 def test_clean_long_values_as_split_join(raw: str) -> None:
     invisible = {ord(ch): None for ch in "\u200b\ufeff\u00ad"}
     assert clean(raw) == (" ".join(raw.translate(invisible).split()) or None)
