@@ -223,13 +223,17 @@ def split_paragraphs(text: str) -> list[str]:
 
     Exactly ``[clean(p) for p in text.split(_BREAK)]`` without the blanks, but
     whitespace is normalised over the whole text at once: runs of spaces never
-    cross a ``_BREAK`` (not whitespace), so only the ends of each piece are
-    left to strip. lexbor never leaves a NUL in a text node (its tokenizer drops
-    or replaces it; tests/extractors/test_text.py pins this), so ``_BREAK``
-    cannot come from the page.
+    cross a ``_BREAK`` (not whitespace), so what is left is one space at most
+    beside each ``_BREAK`` and at the ends. lexbor never leaves a NUL in a
+    text node (its tokenizer drops or replaces it; tests/extractors/test_text.py
+    pins this), so ``_BREAK`` cannot come from the page.
     """
     flat = _normalise(text)
-    return [p for p in (piece.strip(" ") for piece in flat.split(_BREAK)) if p]
+    if " " + _BREAK in flat:  # after the collapse, one space at most on either side
+        flat = flat.replace(" " + _BREAK, _BREAK)
+    if _BREAK + " " in flat:
+        flat = flat.replace(_BREAK + " ", _BREAK)
+    return [piece for piece in flat.strip(" ").split(_BREAK) if piece]
 
 
 def _normalise(text: str) -> str:

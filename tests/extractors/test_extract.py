@@ -196,6 +196,16 @@ def test_damage_that_reaches_no_value_is_not_an_error() -> None:
     assert isinstance(result, Question) and result.rubrique == "Agriculture"
 
 
+def test_a_real_replacement_character_is_kept() -> None:
+    # U+FFFD typed in the page is valid UTF-8: the check finds the bytes valid
+    # and the value is kept as shown.
+    page = render_question(uid="QANR5L16QE81").replace("Agriculture", "Agri\ufffdculture")
+    result = extract(
+        page.encode(), "https://www.assemblee-nationale.fr/dyn/16/questions/QANR5L16QE81"
+    )
+    assert isinstance(result, Question) and result.rubrique == "Agri\ufffdculture"
+
+
 @pytest.mark.parametrize(
     "text",
     ["dÃ©putÃ©", "Â ", "Å“uvre", "lâ€™Ã‰tat", "â‚¬", "â„¢", "député", "âge", "l’État €", "ăƒ…"],
