@@ -88,7 +88,7 @@ def strip_label(text: str | None, *labels: str) -> str | None:
     """
     if not text:
         return None
-    flat = " ".join(text.split())
+    flat = _flat(text)
     folded = fold(flat)
     for label in labels:
         key = label_key(label)
@@ -102,7 +102,7 @@ def starts_with_label(text: str | None, *labels: str) -> bool:
     """Whether ``text`` begins with one of ``labels`` (same rules as :func:`strip_label`)."""
     if not text:
         return False
-    folded = " ".join(fold(text).split())
+    folded = fold(_flat(text))
     return any(
         folded.startswith(key) and _boundary(folded, len(key))
         for key in (label_key(label) for label in labels)
@@ -143,6 +143,13 @@ class LabelIndex(Generic[V]):
 
     def __contains__(self, label: object) -> bool:
         return isinstance(label, str) and label_key(label) in self._by_key
+
+
+def _flat(text: str) -> str:
+    """``" ".join(text.split())``, without the split when there is nothing to do."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # no whitespace but single inner spaces (see text.clean)
+    return " ".join(text.split())
 
 
 def _boundary(folded: str, end: int) -> bool:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.labels import _FOLD, LabelIndex, fold, is_label, label_key, strip_label
+from extractors.labels import _FOLD, LabelIndex, _flat, fold, is_label, label_key, strip_label
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,8 @@ def test_index_first_label_wins() -> None:
 
 def test_index_missing() -> None:
     assert LabelIndex([("Rubrique", 1)]).get("Analyse") is None
+
+
+@given(st.text(alphabet=" \xa0\t\n\u2003\u200bab’é:", max_size=30))
+def test_flat_is_split_and_join(text: str) -> None:
+    assert _flat(text) == " ".join(text.split())
