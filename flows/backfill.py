@@ -13,7 +13,6 @@ from flows.discovery import find_last, probe_upward
 from flows.pipeline import Target, chunks
 from flows.runner import Run, open_run
 from flows.tasks import batcher, prefect_run_id, run_batch, settings_from
-from warehouse.db import session
 from warehouse.queries import settled_numbers
 
 
@@ -57,7 +56,7 @@ def _fetch_range(
     run: Run, settings: Settings, legislature: int, type_: str, low: int, high: int | None
 ) -> int:
     """Fetch the unsettled numbers ``low``..``high`` (no ``high``: up to a run of misses)."""
-    with session(settings.db) as con:
+    with run.reading() as con:
         settled = settled_numbers(con, legislature, type_, low, high)
     if high is None:
         return probe_upward(

@@ -11,7 +11,6 @@ from flows import progress
 from flows.pipeline import Target, chunks
 from flows.runner import open_run
 from flows.tasks import prefect_run_id, run_batch, settings_from
-from warehouse.db import session
 from warehouse.queries import validators
 
 
@@ -36,7 +35,7 @@ def fetch(
     with open_run("fetch", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         known: dict[Uid, tuple[str | None, str | None]] = {}
         if not force:
-            with session(settings.db) as con:
+            with run.reading() as con:
                 known = validators(con, parsed)
         targets = [Target(uid, *known.get(uid, (None, None))) for uid in parsed]
         progress.add_total(len(targets))

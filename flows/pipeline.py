@@ -1,4 +1,5 @@
-"""The page pipeline as plain functions: fetch → archive → extract → load.
+"""The page pipeline as plain functions: fetch → archive → extract (→ load, in
+:mod:`flows.loading`).
 
 Flows call these; nothing here imports Prefect, so the whole way of one page
 can be tested, benchmarked and reasoned about without an orchestrator. Every
@@ -20,8 +21,7 @@ from extractors import ExtractionError, NotAQuestion, Question, extract
 from extractors.fetch import FetchResult, PoliteClient
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
-from warehouse.db import Writer
-from warehouse.load import BatchCounts, Observation, Outcome, load_batch
+from warehouse.load import Observation, Outcome
 
 log = logging.getLogger("anq.pipeline")
 
@@ -61,9 +61,11 @@ class FieldFill:
 
 @dataclass(slots=True)
 class BatchResult:
-    """What one batch did: load counts, each number's outcome, field fill."""
+    """What fetching one batch found: each number's outcome, field fill, requests.
 
-    counts: BatchCounts
+    The batch's load counts come later (:mod:`flows.loading`), into the run's totals.
+    """
+
     outcomes: dict[int, str]
     fill: FieldFill
     requests: int
@@ -78,16 +80,15 @@ WORKERS = 4
 
 @dataclass(slots=True)
 class Pipeline:
-    """The pieces a run shares: one polite client, one archive, one DB path."""
+    """The pieces a run's fetching shares: one polite client, one archive, a clock."""
 
     client: PoliteClient
     archive: RawArchive
-    writer: Writer
     clock: Clock
     workers: int = WORKERS
 
-    def run_batch(self, run_id: str, targets: Sequence[Target]) -> BatchResult:
-        """Fetch, archive and extract every target, then load them in one transaction."""
+    def fetch(self, targets: Sequence[Target]) -> tuple[list[Observation], int]:
+        """Fetch, archive and extract every target; the observations and the requests made."""
         before = self.client.requests_made
         with ThreadPoolExecutor(self.workers, thread_name_prefix="anq-page") as pool:
             # Each page runs in a copy of this thread's context, so Prefect's run
@@ -97,15 +98,10 @@ class Pipeline:
                 for t in targets
             ]
             observations = [future.result() for future in futures]
-        requests = self.client.requests_made - before
-        with self.writer.connection() as con:
-            counts = load_batch(con, run_id, observations, requests=requests)
-        return summarise(observations, counts, requests)
+        return observations, self.client.requests_made - before
 
 
-def summarise(
-    observations: Sequence[Observation], counts: BatchCounts, requests: int
-) -> BatchResult:
+def summarise(observations: Sequence[Observation], requests: int) -> BatchResult:
     """Collect per-number outcomes and field fill for discovery and drift alarms."""
     fill = FieldFill()
     outcomes: dict[int, str] = {}
@@ -113,7 +109,7 @@ def summarise(
         outcomes[obs.uid.number] = obs.outcome
         if obs.question is not None:
             fill.add(obs.question)
-    return BatchResult(counts, outcomes, fill, requests, sum(fill.pages.values()))
+    return BatchResult(outcomes, fill, requests, sum(fill.pages.values()))
 
 
 def observe(client: PoliteClient, archive: RawArchive, target: Target, clock: Clock) -> Observation:

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from extractors.fetch import PoliteClient
 from flows import progress
 from flows.config import Settings
-from flows.pipeline import BatchResult, FieldFill, Pipeline, Target
+from flows.loading import Loader
+from flows.pipeline import BatchResult, FieldFill, Pipeline, Target, summarise
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
 from warehouse.load import BatchCounts
@@ -40,32 +43,62 @@ class Totals:
     pages_asked: int = 0
 
     def add(self, result: BatchResult, asked: int) -> None:
-        for f in fields(BatchCounts):
-            self.counts[f.name] = self.counts.get(f.name, 0) + int(getattr(result.counts, f.name))
         self.fill.merge(result.fill)
         self.requests += result.requests
         self.extracted += result.extracted
         self.pages_asked += asked
 
+    def add_counts(self, counts: BatchCounts | None) -> None:
+        if counts is None:
+            return
+        for f in fields(BatchCounts):
+            self.counts[f.name] = self.counts.get(f.name, 0) + int(getattr(counts, f.name))
+
 
 class Run:
     """One flow run's shared state; batches go through :meth:`batch`."""
 
-    def __init__(self, flow: str, settings: Settings, run_id: str, pipeline: Pipeline | None):
+    def __init__(
+        self,
+        flow: str,
+        settings: Settings,
+        run_id: str,
+        pipeline: Pipeline | None,
+        loader: Loader | None = None,
+    ):
         self.flow = flow
         self.settings = settings
         self.run_id = run_id
         self.pipeline = pipeline
+        self.loader = loader
         self.totals = Totals()
 
     def batch(self, targets: list[Target]) -> BatchResult:
-        """Process one batch of pages (fetch, archive, extract, load)."""
-        if self.pipeline is None:
+        """Fetch, archive and extract one batch, and hand it to the loader.
+
+        The batch is loaded (one transaction) while the next one is fetched:
+        call :meth:`flush` before reading the warehouse.
+        """
+        if self.pipeline is None or self.loader is None:
             raise RuntimeError(f"{self.flow} runs without network")
-        result = self.pipeline.run_batch(self.run_id, targets)
+        observations, requests = self.pipeline.fetch(targets)
+        result = summarise(observations, requests)
         self.totals.add(result, len(targets))
+        self.totals.add_counts(self.loader.submit(observations, requests))
         progress.advance(len(targets))
         return result
+
+    def flush(self) -> None:
+        """Wait until every batch handed over is loaded (before reading the warehouse)."""
+        if self.loader is not None:
+            self.totals.add_counts(self.loader.wait())
+
+    @contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to query the warehouse, once every batch so far is loaded."""
+        self.flush()
+        with session(self.settings.db) as con:
+            yield con
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome as plain data (the flow's return value)."""
@@ -126,20 +159,21 @@ def open_run(
             run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
         client = PoliteClient(settings.base_url, rate=settings.rate) if network else None
         writer = Writer(settings.db)
-        pipeline = None
+        pipeline, loader = None, None
         if client is not None:
-            archive = RawArchive(settings.archive)
-            pipeline = Pipeline(client, archive, writer, settings.clock_now)
-        run = Run(flow, settings, run_id, pipeline)
+            pipeline = Pipeline(client, RawArchive(settings.archive), settings.clock_now)
+            loader = Loader(writer, run_id)
+        run = Run(flow, settings, run_id, pipeline, loader)
         try:
             yield run
+            run.flush()
         except BaseException as err:
-            writer.close()
+            _close(loader, writer)
             state = "failed" if isinstance(err, Exception) else "crashed"
             _finish(settings.db, run_id, state, f"{type(err).__name__}: {err}", None)
             raise
         finally:
-            writer.close()
+            _close(loader, writer)
             if client is not None:
                 client.close()
         alarms = reporting.drift_alarms(settings.db, run)
@@ -154,6 +188,13 @@ def open_run(
         reporting.publish(run, report)
         if alarms:
             raise RunFailed("; ".join(alarms))
+
+
+def _close(loader: Loader | None, writer: Writer) -> None:
+    """No load left running, then the file let go (idempotent)."""
+    if loader is not None:
+        loader.close()
+    writer.close()
 
 
 def _finish(db: Path, run_id: str, state: str, message: str | None, report: str | None) -> None:

@@ -11,7 +11,6 @@ from flows.discovery import probe_upward
 from flows.pipeline import Target, chunks
 from flows.runner import open_run
 from flows.tasks import batcher, prefect_run_id, run_batch, settings_from
-from warehouse.db import session
 from warehouse.queries import due_targets, known_numbers
 
 
@@ -38,7 +37,7 @@ def sync(
     with open_run("sync", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         for legislature in settings.legislatures:
             for type_ in settings.types:
-                with session(settings.db) as con:
+                with run.reading() as con:
                     start = known_numbers(con, legislature, type_) + 1
                 found = probe_upward(
                     batcher(run),
@@ -51,7 +50,7 @@ def sync(
                 logger.info(
                     "L%d %s: %d new questions from number %d", legislature, type_, found, start
                 )
-        with session(settings.db) as con:
+        with run.reading() as con:
             due = due_targets(
                 con, settings.clock_now(), settings.legislatures, settings.types, all_open=all_open
             )

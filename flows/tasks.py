@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
@@ -21,20 +21,9 @@ from flows.runner import Run
 
 @task(name="batch", cache_policy=NO_CACHE, task_run_name="batch-{first}")
 def process_batch(run: Run, targets: list[Target], first: str = "") -> BatchResult:
-    """Fetch, archive, extract and load one batch in one transaction."""
-    result = run.batch(targets)
-    counts = result.counts
-    get_run_logger().info(
-        "batch from %s: %d pages, %d new, %d changed, %d unchanged, %d not found, %d failed",
-        targets[0].uid,
-        len(targets),
-        counts.new,
-        counts.changed,
-        counts.unchanged,
-        counts.not_found,
-        counts.failures,
-    )
-    return result
+    """Fetch, archive and extract one batch; its load (one transaction) follows
+    in the background while the next batch is fetched, and logs its counts."""
+    return run.batch(targets)
 
 
 def run_batch(run: Run, targets: list[Target]) -> BatchResult:

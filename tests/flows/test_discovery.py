@@ -8,7 +8,6 @@ import pytest
 
 from flows.discovery import find_last, probe_upward
 from flows.pipeline import BatchResult, FieldFill, Target
-from warehouse.load import BatchCounts
 
 
 def scripted(existing: set[int], asked: list[int]) -> Callable[[list[Target]], BatchResult]:
@@ -19,7 +18,7 @@ def scripted(existing: set[int], asked: list[int]) -> Callable[[list[Target]], B
         outcomes = {
             t.uid.number: "question" if t.uid.number in existing else "not_found" for t in targets
         }
-        return BatchResult(BatchCounts(), outcomes, FieldFill(), len(targets), 0)
+        return BatchResult(outcomes, FieldFill(), len(targets), 0)
 
     return batch
 
