@@ -10,6 +10,7 @@ is held by another run, 4 when the base URL does not answer at start.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -132,8 +133,6 @@ def _flow_kwargs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
 
 
 def _sync(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.sync import sync
-
     kwargs = {
         **_flow_kwargs(args, settings),
         "legislatures": list(settings.legislatures),
@@ -141,12 +140,10 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         "all_open": args.all_open,
         "miss_run": settings.miss_run,
     }
-    return _run_flow(sync, kwargs, settings, network=True)
+    return _run_flow("sync", kwargs, settings, network=True)
 
 
 def _backfill(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.backfill import backfill
-
     kwargs = {
         **_flow_kwargs(args, settings),
         "legislature": settings.legislatures[0],
@@ -156,7 +153,7 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
         "latest": args.latest,
         "miss_run": settings.miss_run,
     }
-    return _run_flow(backfill, kwargs, settings, network=True)
+    return _run_flow("backfill", kwargs, settings, network=True)
 
 
 def _fetch(args: argparse.Namespace, settings: Settings) -> int:
@@ -166,15 +163,11 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
         uids = [str(parse_uid(uid)) for uid in args.uids]
     except InvalidUid as err:
         return _fail(EXIT_USAGE, str(err))
-    from flows.fetch import fetch
-
     kwargs = {**_flow_kwargs(args, settings), "uids": uids, "force": args.force}
-    return _run_flow(fetch, kwargs, settings, network=True)
+    return _run_flow("fetch", kwargs, settings, network=True)
 
 
 def _reparse(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.reparse import reparse
-
     legislature = settings.legislatures[0] if args.legislature else None
     kwargs = {
         "db": str(settings.db),
@@ -182,10 +175,11 @@ def _reparse(args: argparse.Namespace, settings: Settings) -> int:
         "legislature": legislature,
         "batch_size": settings.batch_size,
     }
-    return _run_flow(reparse, kwargs, settings, network=False)
+    return _run_flow("reparse", kwargs, settings, network=False)
 
 
-def _run_flow(flow: Any, kwargs: dict[str, Any], settings: Settings, *, network: bool) -> int:
+def _run_flow(name: str, kwargs: dict[str, Any], settings: Settings, *, network: bool) -> int:
+    """Lock, check the site, then run the flow ``flows.<name>.<name>`` (imported only now)."""
     from flows.runner import hold_run_lock
     from warehouse.db import RunLocked
 
@@ -195,7 +189,7 @@ def _run_flow(flow: Any, kwargs: dict[str, Any], settings: Settings, *, network:
                 code = _check_reachable(settings)
                 if code:
                     return code
-            return _start(flow, kwargs)
+            return _start(name, kwargs)
     except RunLocked as err:
         return _fail(EXIT_LOCKED, f"{settings.db} is being written by another anq run ({err})")
 
@@ -222,18 +216,27 @@ PREFECT_DEFAULTS = {
 }
 
 
-def _start(flow: Any, kwargs: dict[str, Any]) -> int:
+def _start(name: str, kwargs: dict[str, Any]) -> int:
+    """Run the flow against a Prefect API (see :mod:`flows.api`) and print its summary.
+
+    The temporary API, when one is needed, starts before the flow's module
+    (and with it Prefect) is imported, so the two start-ups overlap.
+    """
+    from flows.api import prefect_api
     from flows.console import print_summary, progress_bar
 
     try:
-        with progress_bar():
-            state = flow(**kwargs, return_state=True)
+        with prefect_api():
+            flow = getattr(importlib.import_module(f"flows.{name}"), name)
+            with progress_bar():
+                state = flow(**kwargs, return_state=True)
+            if not state.is_completed():
+                return _fail(EXIT_FAILED, f"{name} run failed: {state.message}")
+            summary = state.result()
     except Exception as err:
-        return _fail(EXIT_FAILED, f"{flow.name} could not run: {type(err).__name__}: {err}")
-    if state.is_completed():
-        print_summary(state.result())
-        return 0
-    return _fail(EXIT_FAILED, f"{flow.name} run failed: {state.message}")
+        return _fail(EXIT_FAILED, f"{name} could not run: {type(err).__name__}: {err}")
+    print_summary(summary)
+    return 0
 
 
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
