@@ -27,7 +27,6 @@ from extractors.dates import labelled_date, parse_date, parse_jo_page
 from extractors.labels import (
     LabelIndex,
     fold,
-    is_label,
     label_key,
     starts_with_label,
     strip_label,
@@ -41,6 +40,7 @@ NAME = "dyn_current"
 
 _BLOC = "div.an-bloc._style-question"
 _CURRENT_LABELS = ("Dates", "Date de la séance", "Ministère répondant")
+_CURRENT_KEYS = frozenset(label_key(label) for label in _CURRENT_LABELS)
 # What ends a ``p.h6`` label (value span, line break, link), and what it skips.
 _STOP_IDS = frozenset(TAG_IDS[name] for name in ("span", "br", "a"))
 _TEXT_ID, _COMMENT_ID = TAG_IDS["-text"], TAG_IDS["-comment"]
@@ -52,7 +52,7 @@ def matches(tree: LexborHTMLParser) -> bool:
     bloc, rows = _labelled(tree)
     if bloc is None:
         return False
-    return any(is_label(label, *_CURRENT_LABELS) for label, _ in rows)
+    return any(label in _CURRENT_KEYS for label, _ in rows)  # rows hold label keys
 
 
 #: One-slot memo: the last tree (a strong reference, so its identity cannot be
