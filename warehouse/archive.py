@@ -2,17 +2,12 @@
 
 Raw first, parse later: the body is saved before it is parsed, so ``anq
 reparse`` can re-extract everything without the network. Blobs are
-content-addressed (``{uid}.{sha256}.html.gz``), so an unchanged page is
-stored once however often it is fetched; ``raw_pages`` in the warehouse says
-when each body was seen.
+content-addressed (``{sha256}.html.gz`` under the uid's directory), so an
+unchanged page is stored once however often it is fetched; ``raw_pages`` in
+the warehouse says when each body was seen.
 
-Layout: ``root/{legislature}/{type}/{number // 1000:04d}/{uid}.{sha256}.html.gz``,
-one directory per thousand numbers. Archives written before 2026-11-26 kept
-each uid in a directory of its own (``.../{uid}/{sha256}.html.gz``); those
-blobs are still found and never written twice, but new blobs go flat: on this
-machine's ext4 a new directory (and its first entry) costs ~1.5 ms of kernel
-CPU, against ~0.03 ms for a file in an existing one, and a backfill makes one
-per page. Paths are built only from a validated :class:`~extractors.uid.Uid` and a
+Layout: ``root/{legislature}/{type}/{number // 1000:04d}/{uid}/{sha256}.html.gz``.
+Paths are built only from a validated :class:`~extractors.uid.Uid` and a
 checked sha256, never from raw strings, so nothing outside those patterns can
 reach the filesystem. Writes are atomic (temporary file, then ``os.replace``)
 and gzip output is deterministic (``mtime=0``, no file name), so a blob's
@@ -58,31 +53,25 @@ class RawArchive:
         self.level = level
 
     def path(self, uid: Uid, sha256: str) -> Path:
-        """Where a new blob of ``uid`` with this sha256 goes (it may not exist)."""
+        """Where the blob of ``uid`` with this sha256 lives (it may not exist)."""
         checked = _checked_uid(uid)
-        return self._thousand(checked) / f"{checked}.{_checked_sha(sha256)}{_SUFFIX}"
-
-    def legacy_path(self, uid: Uid, sha256: str) -> Path:
-        """Where archives before 2026-11-26 put it: a directory per uid."""
-        checked = _checked_uid(uid)
-        return self._thousand(checked) / str(checked) / f"{_checked_sha(sha256)}{_SUFFIX}"
-
-    def find(self, uid: Uid, sha256: str) -> Path | None:
-        """The stored blob's path, in either layout; None when absent."""
-        for candidate in (self.path(uid, sha256), self.legacy_path(uid, sha256)):
-            if candidate.exists():
-                return candidate
-        return None
-
-    def _thousand(self, uid: Uid) -> Path:
-        return self.root / str(uid.legislature) / uid.type / f"{uid.number // 1000:04d}"
+        if not isinstance(sha256, str) or _SHA256.fullmatch(sha256) is None:
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return (
+            self.root
+            / str(checked.legislature)
+            / checked.type
+            / f"{checked.number // 1000:04d}"
+            / str(checked)
+            / f"{sha256}{_SUFFIX}"
+        )
 
     def put(self, uid: Uid, body: bytes) -> str:
         """Store ``body`` for ``uid`` unless already there; return its sha256 (hex)."""
         sha256 = hashlib.sha256(body).hexdigest()
-        if self.find(uid, sha256) is not None:
-            return sha256
         target = self.path(uid, sha256)
+        if target.exists():
+            return sha256
         target.parent.mkdir(parents=True, exist_ok=True)
         data = gzip.compress(body, compresslevel=self.level, mtime=0)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=_SUFFIX)
@@ -100,21 +89,14 @@ class RawArchive:
 
     def has(self, uid: Uid, sha256: str) -> bool:
         """Whether the blob is stored."""
-        return self.find(uid, sha256) is not None
+        return self.path(uid, sha256).exists()
 
     def get(self, uid: Uid, sha256: str) -> bytes:
         """The page body; raises FileNotFoundError if absent, ArchiveCorrupt if altered."""
-        stored = self.find(uid, sha256) or self.path(uid, sha256)
-        body = gzip.decompress(stored.read_bytes())
+        body = gzip.decompress(self.path(uid, sha256).read_bytes())
         if hashlib.sha256(body).hexdigest() != sha256:
             raise ArchiveCorrupt(f"{uid}/{sha256}{_SUFFIX}: content does not match its name")
         return body
-
-
-def _checked_sha(sha256: str) -> str:
-    if not isinstance(sha256, str) or _SHA256.fullmatch(sha256) is None:
-        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-    return sha256
 
 
 def _checked_uid(uid: Uid) -> Uid:

@@ -155,13 +155,13 @@ def test_refused_bodies_not_archived(story: dict[str, Any]) -> None:
 
 def test_drifted_page_archived_before_parsing(story: dict[str, Any]) -> None:
     sha = story["raw"][DRIFTED]
-    archived = story["tmp"] / "anq-raw" / "16" / "QE" / "0000" / f"{DRIFTED}.{sha}.html.gz"
+    archived = story["tmp"] / "anq-raw" / "16" / "QE" / "0000" / DRIFTED / f"{sha}.html.gz"
     assert archived.is_file() and story["failures"][DRIFTED][3] == sha
 
 
 def test_nothing_written_outside_the_archive(story: dict[str, Any]) -> None:
     """Only the database, its lock and WAL, and archive files named by validated uids."""
-    archive = re.compile(r"anq-raw/16/QE/0000/(QANR5L16QE[0-9]+)\.[0-9a-f]{64}\.html\.gz")
+    archive = re.compile(r"anq-raw/16/QE/0000/(QANR5L16QE[0-9]+)/[0-9a-f]{64}\.html\.gz")
     stray = []
     for name in story["files"]:
         match = archive.fullmatch(name)

@@ -19,22 +19,10 @@ def test_put_writes_the_documented_layout(tmp_path: Path) -> None:
     archive = RawArchive(tmp_path)
     sha = archive.put(UID, BODY)
     assert sha == hashlib.sha256(BODY).hexdigest()
-    expected = tmp_path / "16" / "QE" / "0012" / f"QANR5L16QE12345.{sha}.html.gz"
+    expected = tmp_path / "16" / "QE" / "0012" / "QANR5L16QE12345" / f"{sha}.html.gz"
     assert expected.is_file()
     assert gzip.decompress(expected.read_bytes()) == BODY
     assert archive.get(UID, sha) == BODY
-
-
-def test_blobs_of_the_older_layout_are_read_and_never_written_twice(tmp_path: Path) -> None:
-    """Archives before 2026-11-26 kept a directory per uid: still found, not duplicated."""
-    archive = RawArchive(tmp_path)
-    sha = hashlib.sha256(BODY).hexdigest()
-    old = tmp_path / "16" / "QE" / "0012" / "QANR5L16QE12345" / f"{sha}.html.gz"
-    old.parent.mkdir(parents=True)
-    old.write_bytes(gzip.compress(BODY, mtime=0))
-    assert archive.has(UID, sha) and archive.get(UID, sha) == BODY
-    assert archive.put(UID, BODY) == sha
-    assert not archive.path(UID, sha).exists()
 
 
 def test_one_copy_per_distinct_body_and_deterministic_bytes(tmp_path: Path) -> None:
