@@ -1,20 +1,23 @@
 """End-to-end backfill benchmark: loopback site → anq backfill → DuckDB, rate limit off.
 
 Serves N invented question pages (current dyn template, padded with site-like
-menus to the real pages' size, ~50 KB) from a real HTTP server on 127.0.0.1,
-runs the real ``anq backfill`` in a child process, and reports:
+menus to the real pages' size, ~50 KB) from a real HTTP server on 127.0.0.1
+(``bench/loopback.py``: responses rendered once, so the server takes little
+of the two cores the run shares with it), runs the real ``anq backfill`` in a
+child process, and reports:
 
 * pages/s over the flow run itself (``runs.finished_at - runs.started_at``),
-  and over the whole command (Prefect's ephemeral API start included);
-* the child's peak RSS (``VmHWM``), for 500 and for N pages, to show that
-  memory does not grow with the corpus.
+  and over the whole command (the Prefect API's start included);
+* peak RSS (``VmHWM``) of the ``anq`` process and, apart, of the Prefect API
+  process it talks to, for 500 and for N pages, to show that memory does
+  not grow with the corpus.
 
-Two set-ups: ``anq``'s default (Prefect's temporary local API, which loads
-Prefect's server stack into the command's own process) and ``--server`` (a
-``prefect server`` on 127.0.0.1 and ``PREFECT_API_URL`` set, as the nightly
-deployment runs).
+Two set-ups: ``anq``'s default (no ``PREFECT_API_URL``: ``anq`` starts a
+temporary Prefect API in a child process of its own, ``flows/api.py``) and
+``--server`` (a ``prefect server`` on 127.0.0.1 and ``PREFECT_API_URL`` set,
+as the nightly deployment runs; its peak RSS covers both runs).
 
-Usage: ``uv run python bench/bench_pipeline.py [--pages 5000] [--server]``
+Usage: ``uv run python bench/bench_pipeline.py [--pages 5000] [--server] [--repeat 3]``
 """
 
 from __future__ import annotations
@@ -39,18 +42,40 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.loopback import LoopbackSite  # noqa: E402
 from tests.support.pages import render_question  # noqa: E402
-from tests.support.siteserver import SiteServer  # noqa: E402
 
 SITE = "https://www.assemblee-nationale.fr"
 CHILD = """
-import json, sys
+import json, os, resource, sys
+from flows import api
 from flows.cli import main
+
+def hwm(pid="self"):
+    with open(f"/proc/{pid}/status") as status:
+        return int(next(l for l in status if l.startswith("VmHWM")).split()[1])
+
+def cpu(pid):  # user + system seconds
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+api_seen = []
+stop = api.ApiChild.stop
+
+def stop_and_measure(child):  # the API child's peak and CPU, read just before it is stopped
+    if child.proc is not None and child.proc.poll() is None:
+        api_seen.append((hwm(child.proc.pid), cpu(child.proc.pid)))
+    stop(child)
+
+api.ApiChild.stop = stop_and_measure
 code = main(sys.argv[1:])
+usage = resource.getrusage(resource.RUSAGE_SELF)
+api_kb, api_cpu = max(api_seen, default=(0, 0.0))
 # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child forked
 # from this bench (which holds every served page) would inherit its peak.
-hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(json.dumps({"code": code, "maxrss_kb": int(hwm.split()[1])}))
+print(json.dumps({"code": code, "maxrss_kb": hwm(), "api_kb": api_kb, "api_cpu": api_cpu,
+                  "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -87,9 +112,9 @@ def prefect_env(workdir: Path, name: str) -> dict[str, str]:
     }
 
 
-def run(pages: int, site: SiteServer, workdir: Path, api: str | None) -> dict[str, float]:
+def run(pages: int, site: LoopbackSite, workdir: Path, api: str | None) -> dict[str, float]:
     """One ``anq backfill`` of ``pages`` numbers into a fresh file."""
-    db = workdir / f"bench-{pages}-{'server' if api else 'ephemeral'}.duckdb"
+    db = workdir / f"bench-{pages}-{'server' if api else 'ephemeral'}-{time.time_ns()}.duckdb"
     args = [
         "backfill",
         "--legislature",
@@ -134,12 +159,15 @@ def run(pages: int, site: SiteServer, workdir: Path, api: str | None) -> dict[st
         "flow_pps": pages / row[0],
         "wall_pps": pages / wall,
         "maxrss_mb": result["maxrss_kb"] / 1024,
+        "api_mb": result["api_kb"] / 1024,
+        "cpu_s": result["cpu"],
+        "api_cpu_s": result["api_cpu"],
     }
 
 
 @contextlib.contextmanager
-def prefect_server(workdir: Path, wanted: bool) -> Iterator[str | None]:
-    """A ``prefect server`` on a free loopback port, stopped by its pid at the end."""
+def prefect_server(workdir: Path, wanted: bool) -> Iterator[tuple[str, int] | None]:
+    """A ``prefect server`` on a free loopback port (URL, pid), stopped by its pid at the end."""
     if not wanted:
         yield None
         return
@@ -163,7 +191,7 @@ def prefect_server(workdir: Path, wanted: bool) -> Iterator[str | None]:
                     break
             except OSError:
                 time.sleep(1)
-        yield api
+        yield api, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -172,30 +200,74 @@ def prefect_server(workdir: Path, wanted: bool) -> Iterator[str | None]:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def group_peak_mb(pid: int) -> float:
+    """Largest VmHWM of ``pid`` and its descendants (``prefect server`` runs uvicorn below)."""
+    peak, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{current}/status").read_text()
+            line = next(x for x in status.splitlines() if x.startswith("VmHWM"))
+            peak = max(peak, int(line.split()[1]))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return peak / 1024
+
+
+def report(rows: list[dict[str, float]], server_mb: float | None) -> None:
+    """Per size: the best run, the spread of the flow rate, and the highest peaks."""
+    print(
+        "| pages | runs | flow run (s) | pages/s (flow), best [spread] | whole command (s) "
+        "| pages/s (command) | anq peak RSS (MB) | Prefect API peak RSS (MB) "
+        "| CPU s, anq + API |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    peaks = {}
+    for pages in sorted({int(r["pages"]) for r in rows}):
+        same = [r for r in rows if r["pages"] == pages]
+        best = max(same, key=lambda r: r["flow_pps"])
+        rates = sorted(r["flow_pps"] for r in same)
+        fastest = min(same, key=lambda r: r["wall_s"])
+        peaks[pages] = max(r["maxrss_mb"] for r in same)
+        api = f"{max(r['api_mb'] for r in same):.0f}" if server_mb is None else "(server)"
+        print(
+            f"| {pages} | {len(same)} | {best['flow_s']:.1f} | {best['flow_pps']:.0f} "
+            f"[{rates[0]:.0f}-{rates[-1]:.0f}] | {fastest['wall_s']:.1f} "
+            f"| {fastest['wall_pps']:.0f} | {peaks[pages]:.0f} | {api} "
+            f"| {best['cpu_s']:.1f} + {best['api_cpu_s']:.1f} |"
+        )
+    if server_mb is not None:
+        print(f"prefect server peak RSS over all runs: {server_mb:.0f} MB")
+    low, high = min(peaks), max(peaks)
+    print(f"anq RSS ratio {high}/{low}: {peaks[high] / peaks[low]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--server", action="store_true", help="run against a prefect server")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each size")
     args = parser.parse_args()
     pad = padding()
-    with tempfile.TemporaryDirectory() as tmp, SiteServer() as site:
-        for n in range(1, args.pages + 1):
-            site.pages[f"/dyn/16/questions/QANR5L16QE{n}"] = page(n, pad)
-        size = sum(len(b) for b in site.pages.values()) / len(site.pages)
-        print(f"serving {len(site.pages)} pages, {size / 1024:.1f} KB each on average")
-        with prefect_server(Path(tmp), args.server) as api:
-            rows = [run(500, site, Path(tmp), api), run(args.pages, site, Path(tmp), api)]
-    print(
-        "| pages | flow run (s) | pages/s (flow) | whole command (s) | pages/s (command) "
-        "| peak RSS (MB) |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(
-            f"| {r['pages']} | {r['flow_s']:.1f} | {r['flow_pps']:.0f} | {r['wall_s']:.1f} "
-            f"| {r['wall_pps']:.0f} | {r['maxrss_mb']:.0f} |"
-        )
-    print(f"RSS ratio {args.pages}/500: {rows[1]['maxrss_mb'] / rows[0]['maxrss_mb']:.2f}")
+    pages = {f"/dyn/16/questions/QANR5L16QE{n}": page(n, pad) for n in range(1, args.pages + 1)}
+    size = sum(len(b) for b in pages.values()) / len(pages)
+    print(f"serving {len(pages)} pages, {size / 1024:.1f} KB each on average")
+    print(f"load average before: {os.getloadavg()}")
+    rows: list[dict[str, float]] = []
+    server_mb = None
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        LoopbackSite(pages) as site,
+        prefect_server(Path(tmp), args.server) as server,
+    ):
+        api = server[0] if server else None
+        for _ in range(args.repeat):
+            rows += [run(500, site, Path(tmp), api), run(args.pages, site, Path(tmp), api)]
+            print(json.dumps(rows[-2:]), flush=True)
+        if server is not None:
+            server_mb = group_peak_mb(server[1])
+    print(f"load average after: {os.getloadavg()}")
+    report(rows, server_mb)
 
 
 if __name__ == "__main__":
