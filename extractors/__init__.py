@@ -4,8 +4,8 @@
 menus), decodes it (:mod:`extractors.page`; current pages' UTF-8 bytes go
 straight to lexbor, see :func:`_read_focused`), repairs mojibake, parses
 once with lexbor, answers :class:`NotAQuestion` for pages that hold no
-question (the site's 200 error pages, empty or non-HTML bodies), recognises the template
-generation and hands the tree to that generation's module. It raises
+question (the site's 200 error pages, empty or non-HTML bodies), recognises
+the template generation and hands the tree to that generation's module. It raises
 :class:`ExtractionError` when a page looks like a question but a required
 field (uid, legislature, type, number, status, and a title or a text)
 cannot be read, and nothing else: any other exception inside a generation

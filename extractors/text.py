@@ -92,24 +92,11 @@ def clean(text: str | None) -> str | None:
     The result is exactly ``" ".join(text.split())`` once the invisible
     characters are removed: every Unicode whitespace character (``\\xa0``,
     ``\\u202f``, tabs, newlines, ...) becomes a space, runs collapse, the ends
-    are stripped. ``split``/``join`` allocate a string per word (~11 ns a
-    character, 0.1 ms for a long answer), so long values instead replace the
-    whitespace characters they hold (single-character ``in`` and
-    ``replace`` run at memchr speed) and then collapse doubled spaces.
+    are stripped (see :func:`_normalise` for how, cheaply).
     """
     if text is None:
         return None
-    if len(text) < _SHORT:
-        if text.isprintable():
-            # Every whitespace character but " " is non-printable, and so are the
-            # invisible ones: here only plain spaces can need work (often none).
-            if "  " not in text and text[:1] != " " and text[-1:] != " ":
-                return text or None
-            return " ".join(text.split()) or None
-        if "\u200b" in text or "\ufeff" in text or "\u00ad" in text:
-            text = text.translate(_INVISIBLE)
-        return " ".join(text.split()) or None
-    return _clean_long(text)
+    return _normalise(text).strip(" ") or None
 
 
 #: Below this length ``split``/``join`` is cheaper than the character scans (measured
@@ -122,11 +109,6 @@ SPACES = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
     "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-
-
-def _clean_long(text: str) -> str | None:
-    """:func:`clean` for long values: replace, then collapse, without splitting."""
-    return _collapse(_spaces_to_space(text)).strip(" ") or None
 
 
 def _spaces_to_space(text: str) -> str:
@@ -241,7 +223,12 @@ def split_paragraphs(text: str) -> list[str]:
 def _normalise(text: str) -> str:
     """Invisible characters removed, every whitespace a space, runs collapsed.
 
-    The ends may or may not be stripped: callers strip each piece.
+    The ends may or may not be stripped: callers strip them. Printable text
+    can only hold plain spaces (every other whitespace and the invisible
+    characters are not printable). ``split``/``join`` allocates a string per
+    word (~11 ns a character, 0.1 ms for a long answer), so long values
+    instead replace the whitespace characters they hold (one-character ``in``
+    and ``replace`` run at memchr speed) and then collapse doubled spaces.
     """
     if text.isprintable():
         return _collapse(text)
