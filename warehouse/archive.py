@@ -1,49 +1,59 @@
 """The raw archive: every distinct page body received, gzipped, on disk.
 
 Raw first, parse later: the body is saved before it is parsed, so ``anq
-reparse`` can re-extract everything without the network. Blobs are
-content-addressed (``{sha256}.html.gz`` under the uid's directory), so an
-unchanged page is stored once however often it is fetched; ``raw_pages`` in
-the warehouse says when each body was seen.
+reparse`` can re-extract everything without the network. Bodies are keyed by
+uid and content (sha256), so an unchanged page is stored once however often
+it is fetched; ``raw_pages`` in the warehouse says when each body was seen.
 
-Layout: ``root/{legislature}/{type}/{number // 1000:04d}/{uid}/{sha256}.html.gz``.
-Paths are built only from a validated :class:`~extractors.uid.Uid` and a
-checked sha256, never from raw strings, so nothing outside those patterns can
-reach the filesystem. Writes are atomic (temporary file, then ``os.replace``)
-and gzip output is deterministic (``mtime=0``, no file name), so a blob's
-bytes depend on the page alone.
+Layout: one append-only pack per 1,000 question numbers,
+``root/{legislature}/{type}/{number // 1000:04d}.pack`` (format and crash
+handling in :mod:`warehouse.packs`). Archives written before packs, one file
+per body at ``root/{legislature}/{type}/{number // 1000:04d}/{uid}/{sha256}.html.gz``,
+are still read: a body not found in its pack is looked for there. Paths are
+built only from a validated :class:`~extractors.uid.Uid` and a checked
+sha256, never from raw strings. gzip output is deterministic (``mtime=0``,
+no file name), so a record's bytes depend on the page alone.
+
+One :class:`RawArchive` is shared by a run's fetch threads (a lock guards its
+index cache) and may be opened by several processes at once (appends are
+locked, indexes are refreshed from the file before a body is declared absent).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import re
-import tempfile
+import threading
+import zlib
+from collections import OrderedDict
 from pathlib import Path
 
 from extractors.uid import Uid, make_uid
+from warehouse import packs
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SUFFIX = ".html.gz"
 
 
 class ArchiveCorrupt(RuntimeError):
-    """A blob's content does not hash to its name."""
+    """A stored body does not hash to its name."""
 
 
-#: gzip level of new blobs. Level 1 compresses a 50 KB page in ~0.6 ms against
-#: ~1.4 ms at level 6, for blobs ~20% larger (14 KB vs 12 KB): on a backfill the
-#: archive is the pipeline's second-largest CPU cost, so speed wins.
+#: gzip level of new records. Level 1 compresses a 50 KB page in ~0.2 ms against
+#: ~0.6 ms at level 6, for records ~20% larger (14 KB vs 12 KB): on a backfill
+#: the archive is one of the pipeline's larger CPU costs, so speed wins.
 LEVEL = 1
+
+#: Pack indexes kept in memory (a pack's index is ~100 KB per 1,000 bodies).
+CACHED_PACKS = 16
 
 
 class RawArchive:
     """Content-addressed, gzipped page bodies under ``root``.
 
-    ``fsync=True`` also flushes each blob to disk before it is renamed into
-    place (durable across power loss, slower); the default survives a killed
+    ``fsync=True`` also flushes each record to disk before ``put`` returns
+    (durable across power loss, slower); the default survives a killed
     process, which is what the pipeline guards against.
     """
 
@@ -51,12 +61,19 @@ class RawArchive:
         self.root = Path(root)
         self.fsync = fsync
         self.level = level
+        self._lock = threading.Lock()
+        self._indexes: OrderedDict[Path, packs.PackIndex] = OrderedDict()
+
+    def pack_path(self, uid: Uid) -> Path:
+        """The pack that holds the bodies of ``uid`` (it may not exist)."""
+        checked = _checked_uid(uid)
+        group = self.root / str(checked.legislature) / checked.type
+        return group / f"{checked.number // 1000:04d}.pack"
 
     def path(self, uid: Uid, sha256: str) -> Path:
-        """Where the blob of ``uid`` with this sha256 lives (it may not exist)."""
+        """Where a body of ``uid`` was stored as its own file, before packs."""
         checked = _checked_uid(uid)
-        if not isinstance(sha256, str) or _SHA256.fullmatch(sha256) is None:
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        _checked_sha(sha256)
         return (
             self.root
             / str(checked.legislature)
@@ -69,34 +86,76 @@ class RawArchive:
     def put(self, uid: Uid, body: bytes) -> str:
         """Store ``body`` for ``uid`` unless already there; return its sha256 (hex)."""
         sha256 = hashlib.sha256(body).hexdigest()
-        target = self.path(uid, sha256)
-        if target.exists():
+        pack, key = self.pack_path(uid), (str(uid), sha256)
+        if self.has(uid, sha256):
             return sha256
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = gzip.compress(body, compresslevel=self.level, mtime=0)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                if self.fsync:
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        data = gzip.compress(body, compresslevel=self.level, mtime=0)  # outside the lock
+        chunk = packs.record(key[0], sha256, data)
+        with self._lock:
+            if self._located(pack, key) is None:  # not stored by another thread meanwhile
+                self._append(pack, key, chunk, len(data))
         return sha256
 
+    def _append(self, pack: Path, key: tuple[str, str], chunk: bytes, length: int) -> None:
+        """Append a record and note it in the pack's index (the caller holds the lock)."""
+        try:
+            end = packs.append(pack, chunk, fsync=self.fsync)
+        except FileNotFoundError:
+            pack.parent.mkdir(parents=True, exist_ok=True)
+            end = packs.append(pack, chunk, fsync=self.fsync)
+        index = self._indexes.get(pack)
+        if index is not None and index.scanned_to == end - len(chunk):
+            index.entries.setdefault(key, (end - length, length))
+            index.scanned_to = end
+
     def has(self, uid: Uid, sha256: str) -> bool:
-        """Whether the blob is stored."""
-        return self.path(uid, sha256).exists()
+        """Whether the body is stored."""
+        _checked_sha(sha256)
+        with self._lock:
+            found = self._located(self.pack_path(uid), (str(uid), sha256))
+        return found is not None or self.path(uid, sha256).exists()
 
     def get(self, uid: Uid, sha256: str) -> bytes:
         """The page body; raises FileNotFoundError if absent, ArchiveCorrupt if altered."""
-        body = gzip.decompress(self.path(uid, sha256).read_bytes())
+        _checked_sha(sha256)
+        pack = self.pack_path(uid)
+        with self._lock:
+            found = self._located(pack, (str(uid), sha256))
+        if found is not None:
+            data, where = packs.read_data(pack, *found), f"{pack}:{found[0]}"
+        else:
+            legacy = self.path(uid, sha256)
+            data, where = legacy.read_bytes(), str(legacy)
+        try:
+            body = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as err:
+            raise ArchiveCorrupt(f"{uid}/{sha256} at {where}: {err}") from err
         if hashlib.sha256(body).hexdigest() != sha256:
-            raise ArchiveCorrupt(f"{uid}/{sha256}{_SUFFIX}: content does not match its name")
+            raise ArchiveCorrupt(f"{uid}/{sha256} at {where}: content does not match its name")
         return body
+
+    def _located(self, pack: Path, key: tuple[str, str]) -> tuple[int, int] | None:
+        """Where ``key``'s data is in ``pack``, re-reading the pack's new records if needed.
+
+        The caller holds ``self._lock``.
+        """
+        index = self._indexes.get(pack)
+        if index is None:
+            index = self._indexes[pack] = packs.PackIndex()
+            if len(self._indexes) > CACHED_PACKS:
+                self._indexes.popitem(last=False)
+        else:
+            self._indexes.move_to_end(pack)
+        found = index.entries.get(key)
+        if found is None:
+            packs.refresh(pack, index)
+            found = index.entries.get(key)
+        return found
+
+
+def _checked_sha(sha256: str) -> None:
+    if not isinstance(sha256, str) or _SHA256.fullmatch(sha256) is None:
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
 
 
 def _checked_uid(uid: Uid) -> Uid:
