@@ -3,7 +3,7 @@
 
 Flows call these; nothing here imports Prefect, so the whole way of one page
 can be tested, benchmarked and reasoned about without an orchestrator. Every
-page ends as exactly one :class:`~warehouse.load.Observation`, whatever went
+page ends as exactly one :class:`~warehouse.observation.Observation`, whatever went
 wrong with it: a failure is data, recorded and retried, never a crash.
 """
 
@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from extractors import ExtractionError, NotAQuestion, Question, extract
 from extractors.fetch import FetchResult, PoliteClient
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
-from warehouse.load import Observation, Outcome
+from warehouse.observation import Observation, Outcome
 
 log = logging.getLogger("anq.pipeline")
 
@@ -72,6 +72,15 @@ class BatchResult:
     extracted: int
 
 
+class Fetcher(Protocol):
+    """What a run fetches batches with: :class:`Pipeline`, or
+    :class:`flows.workers.ProcessFetcher` over worker processes."""
+
+    def fetch(self, targets: Sequence[Target]) -> tuple[list[Observation], int]: ...
+
+    def close(self) -> None: ...
+
+
 #: Pages in flight at once. The pacer still spaces request *starts* at
 #: ``--rate``; the threads only overlap waiting on the network with hashing,
 #: compressing and parsing (zlib, hashlib and socket reads release the GIL).
@@ -99,6 +108,9 @@ class Pipeline:
             ]
             observations = [future.result() for future in futures]
         return observations, self.client.requests_made - before
+
+    def close(self) -> None:
+        """Nothing of its own to release: the client is the run's to close."""
 
 
 def summarise(observations: Sequence[Observation], requests: int) -> BatchResult:

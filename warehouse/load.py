@@ -35,37 +35,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import date
+from typing import Any
 
 import duckdb
 
-from extractors.model import Question
-from extractors.uid import Uid
 from warehouse import policy
 from warehouse import staging as st
+from warehouse.observation import Observation, Outcome
 from warehouse.queries import Prior, read_prior
 
-Outcome = Literal["question", "not_modified", "not_found", "failed"]
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One page asked for during a run, and what came of it."""
-
-    uid: Uid
-    url: str
-    fetched_at: datetime
-    outcome: Outcome
-    question: Question | None = None
-    http_status: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    raw_sha256: str | None = None
-    raw_size: int | None = None
-    error: str | None = None
-    error_stage: str | None = None
-    error_field: str | None = None
+__all__ = ["BatchCounts", "Observation", "Outcome", "load_batch"]
 
 
 @dataclass

@@ -1,0 +1,36 @@
+"""What became of one page asked for during a run: the unit the pipeline hands to the loader.
+
+Its own module, free of DuckDB and Arrow, because fetch worker processes
+(:mod:`flows.workers`) build observations and send them back: importing
+:mod:`warehouse.load` there would cost each worker ~40 MB for nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from extractors.model import Question
+from extractors.uid import Uid
+
+Outcome = Literal["question", "not_modified", "not_found", "failed"]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One page asked for during a run, and what came of it."""
+
+    uid: Uid
+    url: str
+    fetched_at: datetime
+    outcome: Outcome
+    question: Question | None = None
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    raw_sha256: str | None = None
+    raw_size: int | None = None
+    error: str | None = None
+    error_stage: str | None = None
+    error_field: str | None = None
