@@ -28,6 +28,7 @@ def backfill(
     rate: float | None = None,
     archive: str | None = None,
     batch_size: int | None = None,
+    workers: int | None = None,
     miss_run: int | None = None,
 ) -> dict[str, Any]:
     """Fetch numbers ``from_number``..``to_number`` of one legislature.

@@ -82,6 +82,13 @@ def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
         "--batch-size", type=int, metavar="N", help="pages per batch (ANQ_BATCH, default 200)"
     )
     common.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="fetch processes (ANQ_WORKERS; default one per core, at most 4, "
+        "with --rate 0, else 1)",
+    )
+    common.add_argument(
         "--miss-run",
         type=int,
         metavar="N",
@@ -103,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             archive=args.archive,
             batch_size=args.batch_size,
             miss_run=args.miss_run,
+            workers=args.workers,
         )
         if args.command == "backfill" and (
             len(settings.legislatures) != 1
@@ -129,6 +137,7 @@ def _flow_kwargs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
         "rate": settings.rate or 0.0,
         "archive": str(settings.archive),
         "batch_size": settings.batch_size,
+        "workers": settings.workers,
     }
 
 

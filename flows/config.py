@@ -26,6 +26,8 @@ DEFAULT_LEGISLATURES = (17,)
 DEFAULT_MISS_RUN = 10
 #: Pages per batch: one Prefect task and one load transaction each.
 DEFAULT_BATCH = 200
+#: Most fetch processes chosen on their own (``--workers`` unset, ``--rate 0``).
+MAX_AUTO_WORKERS = 4
 
 
 class ConfigError(ValueError):
@@ -45,12 +47,22 @@ class Settings:
     batch_size: int = DEFAULT_BATCH
     miss_run: int = DEFAULT_MISS_RUN
     now: dt.datetime | None = None
+    workers: int | None = None  # fetch processes; None = chosen by fetch_workers()
 
     def clock_now(self) -> dt.datetime:
         """Naive UTC "now", frozen when ``ANQ_NOW`` is set (tests, replays)."""
         if self.now is not None:
             return self.now
         return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+    def fetch_workers(self) -> int:
+        """Fetch processes for this run: ``--workers``, else one per core on an
+        unpaced run (``--rate 0``: the CPU is the limit), else one (the network is)."""
+        if self.workers is not None:
+            return self.workers
+        if self.rate is None:
+            return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
+        return 1
 
 
 def resolve(
@@ -63,6 +75,7 @@ def resolve(
     archive: str | None = None,
     batch_size: int | None = None,
     miss_run: int | None = None,
+    workers: int | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Build :class:`Settings` from flags (``None`` = not given) and the environment."""
@@ -79,6 +92,7 @@ def resolve(
         batch_size=_positive("batch size", batch_size, env.get("ANQ_BATCH"), DEFAULT_BATCH),
         miss_run=_positive("miss run", miss_run, env.get("ANQ_MISS_RUN"), DEFAULT_MISS_RUN),
         now=_now(env.get("ANQ_NOW")),
+        workers=_workers(workers, env.get("ANQ_WORKERS")),
     )
 
 
@@ -151,6 +165,12 @@ def _positive(name: str, flag: int | None, env_value: str | None, default: int) 
     if value < 1:
         raise ConfigError(f"{name} must be at least 1: {raw!r}")
     return value
+
+
+def _workers(flag: int | None, env_value: str | None) -> int | None:
+    if flag is None and not env_value:
+        return None
+    return _positive("workers", flag, env_value, 1)
 
 
 def _now(value: str | None) -> dt.datetime | None:

@@ -23,6 +23,7 @@ def fetch(
     rate: float | None = None,
     archive: str | None = None,
     batch_size: int | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Fetch the named questions (a 304 still counts: nothing changed).
 

@@ -21,7 +21,8 @@ from extractors.fetch import PoliteClient
 from flows import progress
 from flows.config import Settings
 from flows.loading import Loader
-from flows.pipeline import BatchResult, FieldFill, Pipeline, Target, summarise
+from flows.pipeline import BatchResult, Fetcher, FieldFill, Pipeline, Target, summarise
+from flows.workers import ProcessFetcher
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
 from warehouse.load import BatchCounts
@@ -63,7 +64,7 @@ class Run:
         flow: str,
         settings: Settings,
         run_id: str,
-        pipeline: Pipeline | None,
+        pipeline: Fetcher | None,
         loader: Loader | None = None,
     ):
         self.flow = flow
@@ -161,7 +162,7 @@ def open_run(
         writer = Writer(settings.db)
         pipeline, loader = None, None
         if client is not None:
-            pipeline = Pipeline(client, RawArchive(settings.archive), settings.clock_now)
+            pipeline = _fetcher(settings, client)
             loader = Loader(writer, run_id)
         run = Run(flow, settings, run_id, pipeline, loader)
         try:
@@ -174,6 +175,8 @@ def open_run(
             raise
         finally:
             _close(loader, writer)
+            if pipeline is not None:
+                pipeline.close()
             if client is not None:
                 client.close()
         alarms = reporting.drift_alarms(settings.db, run)
@@ -188,6 +191,13 @@ def open_run(
         reporting.publish(run, report)
         if alarms:
             raise RunFailed("; ".join(alarms))
+
+
+def _fetcher(settings: Settings, client: PoliteClient) -> Fetcher:
+    """This run's fetching: in this process, or over fetch worker processes."""
+    local = Pipeline(client, RawArchive(settings.archive), settings.clock_now)
+    workers = settings.fetch_workers()
+    return local if workers == 1 else ProcessFetcher(local, settings, workers)
 
 
 def _close(loader: Loader | None, writer: Writer) -> None:

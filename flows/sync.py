@@ -24,6 +24,7 @@ def sync(
     all_open: bool = False,
     archive: str | None = None,
     batch_size: int | None = None,
+    workers: int | None = None,
     miss_run: int | None = None,
 ) -> dict[str, Any]:
     """Discover new questions, refresh the open ones that are due, retry failures.

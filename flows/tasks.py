@@ -45,7 +45,17 @@ def batcher(run: Run) -> Any:
 
 def settings_from(params: dict[str, Any]) -> Settings:
     """Resolve a flow's parameters (None = environment or default)."""
-    keys = ("db", "base_url", "rate", "legislatures", "types", "archive", "batch_size", "miss_run")
+    keys = (
+        "db",
+        "base_url",
+        "rate",
+        "legislatures",
+        "types",
+        "archive",
+        "batch_size",
+        "miss_run",
+        "workers",
+    )
     return resolve(**{key: params.get(key) for key in keys})
 
 

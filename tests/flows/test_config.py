@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.config import DEFAULT_RATE, ConfigError, resolve
+from flows.config import DEFAULT_RATE, MAX_AUTO_WORKERS, ConfigError, resolve
 
 
 def test_defaults() -> None:
@@ -66,3 +66,31 @@ def test_bad_values_are_refused(kwargs: dict[str, object]) -> None:
     kwargs.setdefault("env", {})
     with pytest.raises(ConfigError):
         resolve(**kwargs)  # type: ignore[arg-type]
+
+
+def test_one_fetch_process_on_a_paced_run() -> None:
+    assert resolve(rate=5, env={}).fetch_workers() == 1
+
+
+def test_one_fetch_process_per_core_on_an_unpaced_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("flows.config.os.cpu_count", lambda: 2)
+    assert resolve(rate=0, env={}).fetch_workers() == 2
+
+
+def test_at_most_four_fetch_processes_on_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("flows.config.os.cpu_count", lambda: 64)
+    assert resolve(rate=0, env={}).fetch_workers() == MAX_AUTO_WORKERS
+
+
+def test_workers_flag_wins_over_the_environment() -> None:
+    assert resolve(workers=3, env={"ANQ_WORKERS": "1"}).fetch_workers() == 3
+
+
+def test_workers_from_the_environment() -> None:
+    assert resolve(rate=0, env={"ANQ_WORKERS": "1"}).fetch_workers() == 1
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "two"])
+def test_bad_workers_refused(bad: str) -> None:
+    with pytest.raises(ConfigError, match="workers"):
+        resolve(env={"ANQ_WORKERS": bad})
