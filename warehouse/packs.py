@@ -38,7 +38,7 @@ class PackIndex:
     """Where each ``(uid, sha256)`` of one pack starts (data offset) and its length."""
 
     entries: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
-    scanned_to: int = 0  # the file size the index covers
+    scanned_to: int = 0  # the end of the last whole record read
 
 
 def record(uid: str, sha256: str, data: bytes) -> bytes:
@@ -72,7 +72,9 @@ def refresh(path: Path, index: PackIndex) -> None:
     with path.open("rb") as handle:
         for key, start, length in scan(handle, index.scanned_to, size):
             index.entries.setdefault(key, (start, length))
-    index.scanned_to = size
+            # Only whole records move the mark: a tail that does not read as
+            # one may be an append still in progress in another process.
+            index.scanned_to = start + length
 
 
 def scan(handle: BinaryIO, offset: int, size: int) -> Iterator[tuple[tuple[str, str], int, int]]:

@@ -188,3 +188,18 @@ def test_junk_between_records_is_skipped(tmp_path: Path) -> None:
         handle.write(b"\x00" * 300 + b"ANQPACK1 not a header\n")
     sha = RawArchive(tmp_path).put(NEIGHBOUR, BODY + b"!")
     assert RawArchive(tmp_path).get(NEIGHBOUR, sha) == BODY + b"!"
+
+
+def test_a_record_seen_half_written_is_found_once_whole(tmp_path: Path) -> None:
+    """Another process's append may be read while in progress; it must not be lost."""
+    archive = RawArchive(tmp_path)
+    archive.put(UID, BODY)
+    sha = hashlib.sha256(b"late").hexdigest()
+    chunk = packs.record(str(NEIGHBOUR), sha, gzip.compress(b"late", mtime=0))
+    pack = archive.pack_path(UID)
+    with pack.open("ab") as handle:
+        handle.write(chunk[:-5])
+        handle.flush()
+        assert archive.has(NEIGHBOUR, sha) is False
+        handle.write(chunk[-5:])
+    assert archive.get(NEIGHBOUR, sha) == b"late"
