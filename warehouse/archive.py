@@ -87,7 +87,7 @@ class RawArchive:
         """Store ``body`` for ``uid`` unless already there; return its sha256 (hex)."""
         sha256 = hashlib.sha256(body).hexdigest()
         pack, key = self.pack_path(uid), (str(uid), sha256)
-        if self.has(uid, sha256):
+        if self._stored(uid, pack, key):
             return sha256
         data = gzip.compress(body, compresslevel=self.level, mtime=0)  # outside the lock
         chunk = packs.record(key[0], sha256, data)
@@ -111,9 +111,14 @@ class RawArchive:
     def has(self, uid: Uid, sha256: str) -> bool:
         """Whether the body is stored."""
         _checked_sha(sha256)
+        return self._stored(uid, self.pack_path(uid), (str(uid), sha256))
+
+    def _stored(self, uid: Uid, pack: Path, key: tuple[str, str]) -> bool:
+        """In its pack, or in a file of its own from before packs."""
         with self._lock:
-            found = self._located(self.pack_path(uid), (str(uid), sha256))
-        return found is not None or self.path(uid, sha256).exists()
+            if self._located(pack, key) is not None:
+                return True
+        return self.path(uid, key[1]).exists()
 
     def get(self, uid: Uid, sha256: str) -> bytes:
         """The page body; raises FileNotFoundError if absent, ArchiveCorrupt if altered."""
