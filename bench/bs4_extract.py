@@ -1,6 +1,6 @@
 """The current-dyn extraction written with BeautifulSoup(html.parser), for comparison only.
 
-Same fields, same rules, same normalisation as :mod:`extractors.dyn_current`:
+Same fields, same rules, same normalisation as :mod:`extractors.pages.dyn_current`:
 the same pre-processing (decode, cut to ``<head>`` + ``<main>``, mojibake
 repair), the same label lookups, the same paragraph rules (blocks, ``<br>``
 runs and table rows end a paragraph, cells joined by one space), the same
@@ -20,13 +20,13 @@ from dataclasses import dataclass
 import soupsieve
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from extractors import decode, focus, split_author, uid_in
-from extractors.dates import labelled_date, parse_date, parse_jo_page
-from extractors.labels import LabelIndex, is_label, label_key, starts_with_label, strip_label
 from extractors.model import ExtractionError, Question
-from extractors.mojibake import looks_like_mojibake, repair_mojibake
-from extractors.status import ANSWERED, derive_status
-from extractors.text import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, clean
+from extractors.pages import decode, focus, split_author, uid_in
+from extractors.pages.dates import labelled_date, parse_date, parse_jo_page
+from extractors.pages.labels import LabelIndex, is_label, label_key, starts_with_label, strip_label
+from extractors.pages.mojibake import looks_like_mojibake, repair_mojibake
+from extractors.pages.status import ANSWERED, derive_status
+from extractors.pages.text import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, clean
 from extractors.uid import Uid
 
 _CURRENT_LABELS = ("Dates", "Date de la séance", "Ministère répondant")
@@ -97,7 +97,7 @@ def _parse(soup: BeautifulSoup, bloc: Tag, url: str) -> Question:
 
 
 def _paragraphs(node: Tag | None) -> list[str]:
-    """Same rules as extractors.text.paragraphs, walking a bs4 tree."""
+    """Same rules as extractors.pages.text.paragraphs, walking a bs4 tree."""
     if node is None:
         return []
     out: list[str] = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from extractors import ExtractionError, NotAQuestion, Question, extract
-from extractors.fetch import FetchResult, PoliteClient
+from extractors.http.client import FetchResult, PoliteClient
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
 from warehouse.observation import Observation, Outcome

@@ -3,7 +3,7 @@
 Every fetching or loading flow opens a :class:`Run` with :func:`open_run`, so
 that locking, crash marking, counting, the run report and drift alarms are
 written once. The Prefect-facing parts (logger, artifact) are isolated in
-``flows.reporting``.
+``flows.report.run_report``.
 """
 
 from __future__ import annotations
@@ -11,49 +11,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from extractors.fetch import PoliteClient
+from extractors.http.client import PoliteClient
 from flows import progress
 from flows.config import Settings
 from flows.loading import Loader
-from flows.pipeline import BatchResult, Fetcher, FieldFill, Pipeline, Target, summarise
+from flows.pipeline import BatchResult, Fetcher, Pipeline, Target, summarise
+from flows.totals import Totals
 from flows.workers import ProcessFetcher
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
-from warehouse.load import BatchCounts
 from warehouse.runs import finish_run, start_run
 
 
 class RunFailed(RuntimeError):
     """The run went through but must be reported failed (drift alarm)."""
-
-
-@dataclass(slots=True)
-class Totals:
-    """Sums of every batch of a run."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    fill: FieldFill = field(default_factory=FieldFill)
-    requests: int = 0
-    extracted: int = 0
-    pages_asked: int = 0
-
-    def add(self, result: BatchResult, asked: int) -> None:
-        self.fill.merge(result.fill)
-        self.requests += result.requests
-        self.extracted += result.extracted
-        self.pages_asked += asked
-
-    def add_counts(self, counts: BatchCounts | None) -> None:
-        if counts is None:
-            return
-        for f in fields(BatchCounts):
-            self.counts[f.name] = self.counts.get(f.name, 0) + int(getattr(counts, f.name))
 
 
 class Run:
@@ -153,7 +129,7 @@ def open_run(
     prefect_flow_run_id: str | None = None,
 ) -> Iterator[Run]:
     """Lock the warehouse, record the run, yield it, and record how it ended."""
-    from flows import reporting
+    from flows.report import run_report as reporting
 
     with hold_run_lock(settings.db):
         with session(settings.db) as con:
@@ -179,8 +155,8 @@ def open_run(
                 pipeline.close()
             if client is not None:
                 client.close()
-        alarms = reporting.drift_alarms(settings.db, run)
-        report = reporting.run_report(settings.db, run, alarms)
+        alarms = reporting.drift_alarms(settings.db, run_id, run.totals)
+        report = reporting.run_report(settings.db, flow, run_id, run.totals, alarms)
         _finish(
             settings.db,
             run_id,
@@ -188,7 +164,7 @@ def open_run(
             "; ".join(alarms) or None,
             report,
         )
-        reporting.publish(run, report)
+        reporting.publish(flow, run_id, report)
         if alarms:
             raise RunFailed("; ".join(alarms))
 

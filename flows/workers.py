@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from extractors.fetch import PoliteClient
+from extractors.http.client import PoliteClient
 from flows.config import Settings
 from flows.pipeline import Pipeline, Target
 from warehouse.archive import RawArchive

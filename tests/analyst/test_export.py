@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from flows.report.export import RELATIONS, export
 from tests.analyst.warehouse_fixture import apply_migrations
-from warehouse.export import RELATIONS, export
 
 PARTITIONED = [r for r in RELATIONS if r not in ("runs", "daily_activity")]
 

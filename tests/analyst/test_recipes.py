@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.export import export
+from flows.report.export import export
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = [REPO / "README.md"]

@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.report.charts import nice_ticks
+from flows.report.html import build_report
 from tests.analyst.warehouse_fixture import AGRI, INT, SANTE, apply_migrations, questions
-from warehouse.report import build_report
-from warehouse.report_charts import nice_ticks
 
 CHROMIUM = Path("/usr/bin/chromium")
 

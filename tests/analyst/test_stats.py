@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from rich.console import Console
 
+from flows.report.stats import Total, render_stats, stats
 from tests.analyst.warehouse_fixture import apply_migrations
-from warehouse.stats import Total, render_stats, stats
 
 
 def noon(today: dt.date) -> dt.datetime:
@@ -103,7 +103,7 @@ def test_render_empty_warehouse() -> None:
 
 def test_read_only_modules_import_no_prefect() -> None:
     code = (
-        "import sys, warehouse.stats, warehouse.export, warehouse.report;"
+        "import sys, flows.report.stats, flows.report.export, flows.report.html;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'httpx', 'polars'));"
         "sys.exit(', '.join(bad) or None)"
     )

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import drift
-from flows.drift import TemplateFill, collapsed, extraction_alarms, fill_alarms
+from warehouse import drift
 from warehouse.db import session
+from warehouse.drift import TemplateFill, collapsed, extraction_alarms, fill_alarms
 from warehouse.runs import FieldStat, finish_run, record_field_stats, start_run
 
 

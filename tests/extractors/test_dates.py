@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from extractors.dates import (
+from extractors.pages.dates import (
     labelled_date,
     labelled_page,
     parse_date,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors import (
+from extractors.pages import (
     ExtractionError,
     NotAQuestion,
     Question,
@@ -18,7 +18,7 @@ from extractors import (
     split_author,
     uid_in,
 )
-from extractors.mojibake import looks_like_mojibake, mojibake_bytes
+from extractors.pages.mojibake import looks_like_mojibake, mojibake_bytes
 from extractors.uid import Uid
 from tests.conftest import FIXTURES
 from tests.support.pages import expected_question, render_not_found, render_question

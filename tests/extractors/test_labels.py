@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.labels import _FOLD, LabelIndex, _flat, fold, is_label, label_key, strip_label
+from extractors.pages.labels import _FOLD, LabelIndex, _flat, fold, is_label, label_key, strip_label
 
 
 @pytest.mark.parametrize(

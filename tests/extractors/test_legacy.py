@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors import extract, fiche, legacy
 from extractors.model import STATUSES, ExtractionError, Question
-from extractors.mojibake import repair_mojibake
+from extractors.pages import extract, fiche, legacy
+from extractors.pages.mojibake import repair_mojibake
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 LEGACY = sorted((PAGES / "legacy").glob("*.html"))

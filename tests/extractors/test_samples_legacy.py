@@ -14,9 +14,9 @@ import datetime as dt
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors import decode, extract, fiche, legacy
 from extractors.model import Question
-from extractors.mojibake import repair_mojibake
+from extractors.pages import decode, extract, fiche, legacy
+from extractors.pages.mojibake import repair_mojibake
 from tests.conftest import sample_path
 
 D = dt.date

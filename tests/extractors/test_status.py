@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from extractors.status import RULES, Outcome, derive_status, has_status_line
+from extractors.pages.status import RULES, Outcome, derive_status, has_status_line
 
 D = dt.date
 CASES = {

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors.mojibake import repair_mojibake
-from extractors.text import (
+from extractors.pages.mojibake import repair_mojibake
+from extractors.pages.text import (
     BLOCK_TAGS,
     CELL_TAGS,
     SKIP_TAGS,

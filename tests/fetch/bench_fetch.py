@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from extractors.fetch import PoliteClient
+from extractors.http.client import PoliteClient
 from tests.support.siteserver import SiteServer
 
 log = logging.getLogger("anq.bench")

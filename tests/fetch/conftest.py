@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from extractors.fetch import PoliteClient
+from extractors.http.client import PoliteClient
 from tests.support.siteserver import SiteServer
 
 #: Where the fake clock's wall time starts (HTTP-date Retry-After tests use it).

@@ -7,7 +7,7 @@ import importlib.metadata
 
 import pytest
 
-from extractors.fetch import DEFAULT_UA, PoliteClient
+from extractors.http.client import DEFAULT_UA, PoliteClient
 from tests.fetch.conftest import ClientFactory
 from tests.support.siteserver import Fault, SiteServer, etag_for
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.pacing import Pacer, backoff_delay, parse_retry_after
+from extractors.http.pacing import Pacer, backoff_delay, parse_retry_after
 from tests.fetch.conftest import EPOCH, FakeClock
 
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from extractors.fetch import PoliteClient, Unreachable
+from extractors.http.client import PoliteClient, Unreachable
 from tests.fetch.conftest import ClientFactory
 from tests.support.siteserver import Fault, SiteServer
 

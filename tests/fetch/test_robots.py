@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from extractors.robots import RobotsPolicy
+from extractors.http.robots import RobotsPolicy
 from tests.fetch.conftest import ClientFactory, FakeClock
 from tests.support.siteserver import Fault, SiteServer
 

@@ -10,7 +10,7 @@ import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from extractors.fetch import PoliteClient
+from extractors.http.client import PoliteClient
 from tests.support.siteserver import Fault, SiteServer
 
 #: How late the server may log a request's arrival. The server shares the test's

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from extractors.fetch import PoliteClient
+from extractors.http.client import PoliteClient
 from extractors.uid import make_uid
 from flows.config import Settings, resolve
 from flows.pipeline import Pipeline, Target

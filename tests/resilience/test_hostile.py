@@ -54,7 +54,7 @@ RECORDED = {
 #: checking the site), then the real command runs.
 FIXED_REPARSE = """
 import sys
-import extractors.dyn_current as dyn
+import extractors.pages.dyn_current as dyn
 dyn.check_answer = lambda uid, answered, text: None
 from flows.cli import main
 raise SystemExit(main(["reparse", "--db", sys.argv[1]]))

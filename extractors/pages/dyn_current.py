@@ -10,7 +10,7 @@ Layout (real samples: ../shared/an-samples/QANR5L16QE200.html, QG200, QOSD350)::
       "Données clés"          p.h6 "Label :" + span._regular value; "Dates :" holds
                               one span._regular per dated event
 
-Fields are found by label text (:mod:`extractors.labels`), not by position.
+Fields are found by label text (:mod:`extractors.pages.labels`), not by position.
 A QG page holds only the sitting's transcript: it is the answer (CONTRACT).
 """
 
@@ -22,18 +22,18 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors import author_id, resolve_uid, split_author
-from extractors.dates import labelled_date, parse_date, parse_jo_page
-from extractors.labels import (
+from extractors.model import ExtractionError, Question
+from extractors.pages.common import author_id, resolve_uid, split_author
+from extractors.pages.dates import labelled_date, parse_date, parse_jo_page
+from extractors.pages.labels import (
     LabelIndex,
     fold,
     label_key,
     starts_with_label,
     strip_label,
 )
-from extractors.model import ExtractionError, Question
-from extractors.status import ANSWERED, derive_status, has_status_line
-from extractors.text import TAG_IDS, clean, inline_text, paragraphs
+from extractors.pages.status import ANSWERED, derive_status, has_status_line
+from extractors.pages.text import TAG_IDS, clean, inline_text, paragraphs
 from extractors.uid import Uid
 
 NAME = "dyn_current"

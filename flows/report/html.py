@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.report_charts import MinistryDelay, Series, delay_bars, legend, weekly_lines
-from warehouse.report_page import render_page
+from flows.report.charts import MinistryDelay, Series, delay_bars, legend, weekly_lines
+from flows.report.page import render_page
 
 DELAYS_SQL = """
 SELECT ministry_answering, count(*) AS answered,

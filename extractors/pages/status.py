@@ -8,7 +8,7 @@ rule that matches any line winning; each row has its own test
 (tests/extractors/test_status.py). Adding a wording the site starts to use
 is adding a row, not another ``if``.
 
-Patterns are matched against the *folded* line (:func:`extractors.labels.fold`:
+Patterns are matched against the *folded* line (:func:`extractors.pages.labels.fold`:
 lower case, no accents), anchored at its start, so "Réponse publiée" and
 "REPONSE PUBLIEE" are one rule. Because folding keeps offsets, a reason
 captured by a pattern's ``reason`` group is returned as displayed.
@@ -26,9 +26,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from extractors.dates import parse_date
-from extractors.labels import fold
-from extractors.text import clean
+from extractors.pages.dates import parse_date
+from extractors.pages.labels import fold
+from extractors.pages.text import clean
 
 OPEN, ANSWERED, WITHDRAWN = "open", "answered", "withdrawn"
 ANSWER_REASON = "Réponse publiée"

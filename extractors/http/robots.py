@@ -3,7 +3,7 @@
 Why not :mod:`urllib.robotparser`: it applies the first matching rule rather
 than the longest one, and ignores the ``*`` and ``$`` wildcards, so it can
 allow a page that a modern robots.txt disallows. This module is pure (text
-in, answers out); :mod:`extractors.fetch` fetches the file.
+in, answers out); :mod:`extractors.http.client` fetches the file.
 """
 
 from __future__ import annotations

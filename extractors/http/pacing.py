@@ -5,7 +5,7 @@ limit and needs a server-side limit first (FACTS.md). This one is exact:
 never more than ``rate`` request starts within any one-second window, and
 evenly spaced, so the site sees a steady trickle rather than bursts.
 
-No network here and no httpx: :mod:`extractors.fetch` owns the HTTP side.
+No network here and no httpx: :mod:`extractors.http.client` owns the HTTP side.
 """
 
 from __future__ import annotations

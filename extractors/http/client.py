@@ -1,5 +1,5 @@
 """The one polite HTTP client: anq's only network I/O (httpx is imported only here and
-in :mod:`extractors.fetch_layers`, which holds the layers this client chains).
+in :mod:`extractors.http.layers`, which holds the layers this client chains).
 
 Every page request goes through these layers, in this order:
 
@@ -8,7 +8,7 @@ Every page request goes through these layers, in this order:
    (or ``*``) fails the page without a request; Crawl-delay feeds the pacer.
 3. **conditional headers**: ``If-None-Match`` / ``If-Modified-Since`` when
    the caller has validators; a 304 comes back as ``not_modified``.
-4. **pacer** (:mod:`extractors.pacing`): never more than ``rate`` requests in
+4. **pacer** (:mod:`extractors.http.pacing`): never more than ``rate`` requests in
    any one-second window; every request counts (robots.txt, retries, redirects).
 5. **request**: one keep-alive ``httpx.Client``, the body streamed.
 6. **body checks**: a Content-Length over ``max_body`` is refused unread, a
@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from extractors.fetch_layers import (
+from extractors.http.layers import (
     Answer,
     Exchange,
     Exchanger,
@@ -48,7 +48,7 @@ from extractors.fetch_layers import (
     redirect_error,
     site_url,
 )
-from extractors.pacing import Clock, Pacer, SystemClock
+from extractors.http.pacing import Clock, Pacer, SystemClock
 
 log = logging.getLogger("anq.fetch")
 
@@ -103,7 +103,7 @@ class PoliteClient:
     """Fetches pages of one site politely, every request through these layers in order:
     path check, robots.txt, conditional headers, pacer, request, body checks,
     retry/backoff, redirects (see the module docstring; the parts are in
-    :mod:`extractors.fetch_layers`).
+    :mod:`extractors.http.layers`).
 
     Defaults are conservative: 20 s timeout, 4 tries, backoff base 1 s capped
     at 60 s, Retry-After honoured up to 300 s. A longer Retry-After pauses the

@@ -12,7 +12,7 @@ position; lexbor keeps the unknown tags as elements (those misplaced between
 table rows are moved before the table, which does not matter here).
 
 The facts are then assembled exactly as for the legacy page, through
-:class:`extractors.legacy.Facts`: same status rules, same QG convention.
+:class:`extractors.pages.legacy.Facts`: same status rules, same QG convention.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors import author_id
-from extractors.legacy import Facts, fix, page_uid, type_from_label
 from extractors.model import Question
-from extractors.text import inline_text, paragraphs
+from extractors.pages.common import author_id
+from extractors.pages.legacy import Facts, fix, page_uid, type_from_label
+from extractors.pages.text import inline_text, paragraphs
 
 NAME = "fiche"
 

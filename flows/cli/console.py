@@ -88,7 +88,7 @@ def _open_read_only(settings: Settings) -> Any:
 
 def show_stats(settings: Settings) -> int:
     """``anq stats``."""
-    from warehouse.stats import render_stats, stats
+    from flows.report.stats import render_stats, stats
 
     con = _open_read_only(settings)
     if con is None:
@@ -102,7 +102,7 @@ def show_stats(settings: Settings) -> int:
 
 def run_export(settings: Settings, fmt: str, out: str) -> int:
     """``anq export``."""
-    from warehouse.export import export
+    from flows.report.export import export
 
     con = _open_read_only(settings)
     if con is None:
@@ -117,7 +117,7 @@ def run_export(settings: Settings, fmt: str, out: str) -> int:
 
 def run_report(settings: Settings, out: str) -> int:
     """``anq report``."""
-    from warehouse.report import build_report
+    from flows.report.html import build_report
 
     con = _open_read_only(settings)
     if con is None:

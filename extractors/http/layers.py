@@ -1,4 +1,4 @@
-"""The layers :class:`extractors.fetch.PoliteClient` is built from (numbered as in its docs).
+"""The layers :class:`extractors.http.client.PoliteClient` is built from (numbered as in its docs).
 
 * :func:`site_url`: 1, the path check.
 * :class:`RobotsGate`: 2, this run's robots.txt, fetched once.
@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from extractors.pacing import Clock, Pacer, backoff_delay, parse_retry_after
-from extractors.robots import RobotsPolicy
+from extractors.http.pacing import Clock, Pacer, backoff_delay, parse_retry_after
+from extractors.http.robots import RobotsPolicy
 
 log = logging.getLogger("anq.fetch")
 

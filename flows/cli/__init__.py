@@ -204,7 +204,7 @@ def _run_flow(name: str, kwargs: dict[str, Any], settings: Settings, *, network:
 
 
 def _check_reachable(settings: Settings) -> int:
-    from extractors.fetch import PoliteClient, Unreachable
+    from extractors.http.client import PoliteClient, Unreachable
 
     with PoliteClient(settings.base_url, rate=None) as client:
         try:
@@ -232,7 +232,7 @@ def _start(name: str, kwargs: dict[str, Any]) -> int:
     (and with it Prefect) is imported, so the two start-ups overlap.
     """
     from flows.api import prefect_api
-    from flows.console import print_summary, progress_bar
+    from flows.cli.console import print_summary, progress_bar
 
     try:
         with prefect_api():
@@ -249,19 +249,19 @@ def _start(name: str, kwargs: dict[str, Any]) -> int:
 
 
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.console import show_stats
+    from flows.cli.console import show_stats
 
     return show_stats(settings)
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.console import run_export
+    from flows.cli.console import run_export
 
     return run_export(settings, args.format, args.out)
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.console import run_report
+    from flows.cli.console import run_report
 
     return run_report(settings, args.out)
 

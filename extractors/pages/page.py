@@ -13,7 +13,7 @@ import re
 from typing import AnyStr
 
 from extractors.model import ExtractionError, NotAQuestion
-from extractors.mojibake import looks_like_mojibake, repair_mojibake
+from extractors.pages.mojibake import looks_like_mojibake, repair_mojibake
 from extractors.uid import uid_in
 
 _META_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)

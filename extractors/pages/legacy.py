@@ -13,7 +13,7 @@ classes only narrow the search to a region. Event lines go through
 d'attribution" and "Date de renouvellement" are recognised and deliberately
 ignored rather than mistaken for a column date.
 
-The assembly shared with :mod:`extractors.fiche` (identity, status, QG
+The assembly shared with :mod:`extractors.pages.fiche` (identity, status, QG
 convention) lives at the bottom of this module: the fiche page is this
 page's ancestor and the two carry the same data model.
 """
@@ -25,13 +25,13 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors import author_id, uid_in
-from extractors.dates import parse_jo_page, parse_numeric_date
-from extractors.labels import LabelIndex, starts_with_label, strip_label
 from extractors.model import ExtractionError, Question
-from extractors.status import ANSWER_REASON, ANSWERED, derive_status
-from extractors.text import clean, inline_text, paragraphs
-from extractors.uid import TYPES, InvalidUid, Uid, make_uid
+from extractors.pages.common import author_id
+from extractors.pages.dates import parse_jo_page, parse_numeric_date
+from extractors.pages.labels import LabelIndex, starts_with_label, strip_label
+from extractors.pages.status import ANSWER_REASON, ANSWERED, derive_status
+from extractors.pages.text import clean, inline_text, paragraphs
+from extractors.uid import TYPES, InvalidUid, Uid, make_uid, uid_in
 
 NAME = "legacy"
 
@@ -178,7 +178,7 @@ def _texts(tree: LexborHTMLParser) -> tuple[str | None, str | None]:
     return question, answer
 
 
-# --- shared with extractors.fiche ------------------------------------------------
+# --- shared with extractors.pages.fiche ------------------------------------------------
 
 
 def fix(text: str | None) -> str | None:
@@ -228,7 +228,7 @@ def page_uid(
 class Facts:
     """What a legacy or fiche page shows, turned into a :class:`Question` by :meth:`build`.
 
-    Status comes from :func:`extractors.status.derive_status` over the
+    Status comes from :func:`extractors.pages.status.derive_status` over the
     event lines that carry a date (a "Réponse publiée au JO le :" line left
     empty on an open question must not make it answered).
     """

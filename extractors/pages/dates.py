@@ -5,7 +5,7 @@ Forms seen across the template generations:
 * long form: ``26 juillet 2022``, ``1er décembre 2022``, ``Le mardi 25
   octobre 2022`` (the weekday is simply ignored), in any case, with or without
   accents (``decembre``, ``aout``), ``1<sup>er</sup>`` already flattened to
-  ``1er`` by :mod:`extractors.text`;
+  ``1er`` by :mod:`extractors.pages.text`;
 * numeric: ``21/08/2012`` (dd/mm/yyyy, legacy pages; ``.`` and ``-`` too);
 * JO pages: ``page 3501``, ``page : 4774``, ``p. 3501``.
 
@@ -20,7 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from extractors.labels import strip_label
+from extractors.pages.labels import strip_label
 
 MONTHS: dict[str, int] = {
     "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,

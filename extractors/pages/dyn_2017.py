@@ -2,7 +2,7 @@
 
 Known only from a text rendering (../shared/an-samples/seed-QANR5L14QE41019.md),
 no HTML: so this module reads the page as *lines* (the paragraphs of
-``<main>``, built by :mod:`extractors.text`) and finds every field by its
+``<main>``, built by :mod:`extractors.pages.text`) and finds every field by its
 label, whatever the markup around it::
 
     14ème législature
@@ -31,13 +31,13 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors import author_id, resolve_uid, split_author
-from extractors.dates import labelled_date, labelled_page
-from extractors.dyn_current import check_answer
-from extractors.labels import fold, is_label, starts_with_label, strip_label
 from extractors.model import ExtractionError, Question
-from extractors.status import ANSWERED, derive_status
-from extractors.text import clean, join_paragraphs, paragraphs
+from extractors.pages.common import author_id, resolve_uid, split_author
+from extractors.pages.dates import labelled_date, labelled_page
+from extractors.pages.dyn_current import check_answer
+from extractors.pages.labels import fold, is_label, starts_with_label, strip_label
+from extractors.pages.status import ANSWERED, derive_status
+from extractors.pages.text import clean, join_paragraphs, paragraphs
 from extractors.uid import Uid
 
 NAME = "dyn_2017"

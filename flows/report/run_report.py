@@ -1,7 +1,7 @@
 """Run reports and drift alarms: what a run tells the person who reads it next morning.
 
 ``flows.runner.open_run`` calls, at the end of every run, :func:`drift_alarms`
-(record the run's field fill, compare it with history: ``flows.drift``), then
+(record the run's field fill, compare it with history: ``warehouse.drift``), then
 :func:`run_report` (markdown, stored in ``runs.report``), then :func:`publish`
 (the same markdown as a Prefect artifact). The report is built by a pure
 function (:func:`render`) from plain data, so it is tested without a database
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows import drift
+from warehouse import drift
 
 if TYPE_CHECKING:
-    from flows.runner import Run
+    from flows.totals import Totals
 
 #: Failures listed one by one in a report; the rest are counted.
 MAX_FAILURES_SHOWN = 50
@@ -78,31 +78,31 @@ def run_logger() -> Logger:
         return logging.getLogger("anq.reporting")
 
 
-def drift_alarms(db: Path, run: Run) -> list[str]:
+def drift_alarms(db: Path, run_id: str, totals: Totals) -> list[str]:
     """Record the run's field fill, then name each field whose fill collapsed.
 
     A non-empty list makes the run ``failed`` (``flows.runner``): a warehouse
     silently filling with NULLs is worse than a red run in the morning.
     """
-    fill = run.totals.fill
-    alarms = drift.record_and_check(db, run.run_id, fill.pages, fill.filled, run.totals.extracted)
+    fill = totals.fill
+    alarms = drift.record_and_check(db, run_id, fill.pages, fill.filled, totals.extracted)
     logger = run_logger()
     for alarm in alarms:
         logger.error("drift alarm: %s", alarm)
     return alarms
 
 
-def run_report(db: Path, run: Run, alarms: list[str]) -> str:
+def run_report(db: Path, flow: str, run_id: str, totals: Totals, alarms: list[str]) -> str:
     """The run's outcome as markdown, with every failure's reason."""
-    duration, failures, total = _run_facts(db, run.run_id)
+    duration, failures, total = _run_facts(db, run_id)
     data = ReportData(
-        flow=run.flow,
-        run_id=run.run_id,
-        counts=dict(run.totals.counts),
-        requests=run.totals.requests,
-        pages_asked=run.totals.pages_asked,
+        flow=flow,
+        run_id=run_id,
+        counts=dict(totals.counts),
+        requests=totals.requests,
+        pages_asked=totals.pages_asked,
         duration_s=duration,
-        templates=dict(run.totals.fill.pages),
+        templates=dict(totals.fill.pages),
         failures=failures,
         failures_total=total,
         alarms=list(alarms),
@@ -191,7 +191,7 @@ def artifact_key(flow: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", f"anq-{flow}-report".lower()).strip("-")
 
 
-def publish(run: Run, report: str) -> None:
+def publish(flow: str, run_id: str, report: str) -> None:
     """Publish the report as a markdown artifact of the current flow run.
 
     Outside a flow run (a library call, a test) there is nothing to attach it
@@ -203,13 +203,13 @@ def publish(run: Run, report: str) -> None:
 
     logger = run_logger()
     if FlowRunContext.get() is None:
-        logger.debug("no Prefect flow run: report of run %s not published", run.run_id)
+        logger.debug("no Prefect flow run: report of run %s not published", run_id)
         return
     try:
         create_markdown_artifact(
             markdown=report,
-            key=artifact_key(run.flow),
-            description=f"anq {run.flow} run {run.run_id}",
+            key=artifact_key(flow),
+            description=f"anq {flow} run {run_id}",
         )
     except Exception as err:  # a report must not fail a loaded run
-        logger.warning("could not publish the report of run %s: %s", run.run_id, err)
+        logger.warning("could not publish the report of run %s: %s", run_id, err)

@@ -1,0 +1,87 @@
+"""Page-level helpers shared by the generation modules: the uid, the author line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from extractors.model import ExtractionError
+from extractors.pages.text import clean
+from extractors.uid import Uid, uid_in
+
+
+def resolve_uid(tree: LexborHTMLParser, url: str, bloc: LexborNode | None = None) -> Uid:
+    """The page's uid (``data-id``, ``og:url``, canonical link), else the URL's.
+
+    ``bloc``: the question's own block when the caller has found it; its
+    ``data-id`` is read first (the same attribute, without a search).
+    Raises ``ExtractionError(url, "uid", ...)`` when neither names one.
+    """
+    if bloc is not None:
+        found = uid_in(bloc.attributes.get("data-id"))
+        if found is not None:
+            return found
+    for selector, attr in (
+        ("div.an-bloc[data-id]", "data-id"),
+        ('meta[property="og:url"]', "content"),
+        ('link[rel="canonical"]', "href"),
+    ):
+        node = tree.css_first(selector)
+        found = uid_in(node.attributes.get(attr)) if node is not None else None
+        if found is not None:
+            return found
+    found = uid_in(url)
+    if found is None:
+        raise ExtractionError(url, "uid", "no question uid in the page or the URL")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """An author line split into its columns."""
+
+    name: str | None
+    place: str | None
+    group: str | None
+
+
+_PA = re.compile(r"(?<![A-Za-z])(?:OMC_)?(PA\d+)")
+
+
+def split_author(shown: str | None) -> Author:
+    """``"Mme X (Ile-de-France - Démocrate (MoDem et Indépendants))"`` → name, place, group.
+
+    The parenthesis opened after the name runs to the end of the line; inside
+    it, the place is everything before the *first* " - " and the group the
+    rest (groups may hold " - ", commas and parentheses). Without " - " the
+    whole parenthesis is the place. Without a parenthesis it is all name.
+    """
+    text = clean(shown)
+    if text is None:
+        return Author(None, None, None)
+    start = text.find(" (")
+    if start < 0 or not text.endswith(")"):
+        return Author(text, None, None)
+    name, inner = clean(text[:start]), text[start + 2 : -1]
+    place, sep, group = inner.partition(" - ")
+    if not sep:
+        return Author(name, clean(inner), None)
+    return Author(name, clean(place), clean(group))
+
+
+def author_id(node: LexborNode | None) -> str | None:
+    """The acteur id ``PA…`` of the first author link in ``node``, without ``OMC_``.
+
+    Looked for in ``data-document-id``, then in the link's ``href``
+    (``/deputes/PA722252``, ``/deputes/fiche/OMC_PA607603``).
+    """
+    if node is None:
+        return None
+    for link in node.css("[data-document-id], a[href]"):
+        for attr in ("data-document-id", "href"):
+            match = _PA.search(link.attributes.get(attr) or "")
+            if match is not None:
+                return match.group(1)
+    return None

@@ -1,0 +1,1 @@
+"""Read-only presentation: stats, the HTML report, exports and run reports."""

@@ -1,0 +1,94 @@
+"""The layout is the architecture: these tests fail when an import crosses a boundary.
+
+Each module is imported in a fresh interpreter and the modules it pulled in are
+listed, so an indirect import (through a helper) counts as much as a direct one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _modules(package: str) -> list[str]:
+    path = ROOT.joinpath(*package.split("."))
+    names = [package]
+    for info in pkgutil.walk_packages([str(path)], prefix=f"{package}."):
+        names.append(info.name)
+    return names
+
+
+def _imported_by(module: str) -> set[str]:
+    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return {name.split(".")[0] for name in json.loads(out.stdout)} | set(json.loads(out.stdout))
+
+
+#: (package, what none of its modules may import, even indirectly)
+BOUNDARIES = [
+    ("extractors.pages", {"httpx", "duckdb", "prefect", "warehouse", "flows", "extractors.http"}),
+    ("extractors.http", {"duckdb", "prefect", "warehouse", "flows"}),
+    ("warehouse", {"httpx", "prefect", "flows", "rich", "extractors.http"}),
+    ("flows.report", {"httpx", "prefect", "extractors.http"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [(m, forbidden) for package, forbidden in BOUNDARIES for m in _modules(package)],
+)
+def test_module_stays_on_its_side(module: str, forbidden: set[str]) -> None:
+    crossed = _imported_by(module) & forbidden
+    assert not crossed, f"{module} imports {sorted(crossed)}"
+
+
+def _project_imports(path: Path, module: str) -> set[str]:
+    """Project modules named by any import in ``path`` (function-level and typing-only too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] in PACKAGES and name != module}
+
+
+PACKAGES = ("extractors", "warehouse", "flows")
+
+
+def _graph() -> dict[str, set[str]]:
+    files = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+    }
+    return {m: _project_imports(p, m) & files.keys() for m, p in files.items()}
+
+
+def test_no_import_cycle() -> None:
+    graph = _graph()
+    # A package's __init__ may re-export its own modules; that is not a cycle.
+    edges = {m: {n for n in deps if not m.startswith(n + ".")} for m, deps in graph.items()}
+    cycles = []
+    for start in edges:
+        stack = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            for nxt in edges[node]:
+                if nxt == start:
+                    cycles.append(" -> ".join([*path, start]))
+                elif nxt not in path and len(path) < 8:
+                    stack.append((nxt, [*path, nxt]))
+    assert not cycles, "\n".join(sorted(set(cycles))[:10])
