@@ -1,4 +1,4 @@
-"""Every ```sql block of README.md runs on the fixture warehouse.
+"""Every ```sql block of README.md and docs/recipes.md runs on the fixture warehouse.
 
 So the documented recipes never rot: each must run and return at least one row (the fixture is
 built so that each recipe has something to find). The working directory holds an export of the
@@ -19,7 +19,7 @@ import pytest
 from flows.report.export import export
 
 REPO = Path(__file__).resolve().parents[2]
-DOCUMENTS = [REPO / "README.md"]
+DOCUMENTS = [REPO / "README.md", REPO / "docs" / "recipes.md"]
 
 
 def blocks(language: str) -> list[tuple[str, str]]:
@@ -41,7 +41,7 @@ PYTHON = blocks("python")
 
 def test_recipes_are_found() -> None:
     """Guards the extraction itself: a broken regex would make every other test vanish."""
-    assert len([i for i, _ in SQL if i.startswith("README.md")]) >= 15
+    assert len([i for i, _ in SQL if i.startswith("recipes.md")]) >= 15
     assert PYTHON
 
 
