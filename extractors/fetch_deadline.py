@@ -42,7 +42,7 @@ class ResponseDeadline(Exception):
     """A response did not end within its deadline; ``status`` None if no headers came."""
 
     def __init__(self, seconds: float, status: int | None) -> None:
-        super().__init__(f"response deadline of {seconds:g} s passed")
+        super().__init__(f"response deadline of {seconds:.3g} s passed")
         self.status = status
 
 
@@ -126,10 +126,11 @@ def deadline_transport() -> httpx.HTTPTransport:
     httpx takes no network backend, so its connection pool is rebuilt with one
     (the pool's other settings are httpx's defaults, as the client uses them).
     """
-    transport = httpx.HTTPTransport()
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.HTTPTransport(verify=ssl_context)
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=ssl_context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=5.0,
