@@ -10,6 +10,7 @@ accepted; anything else is refused.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 
@@ -30,6 +31,28 @@ class DecodeFailed(Exception):
 
 class CapExceeded(Exception):
     """A layer produced more than the cap allows."""
+
+
+class TimeUp(Exception):
+    """The response's deadline passed while its body was being read."""
+
+
+def read_decoded(
+    raw: Iterable[bytes], coding: str | None, cap: int, end: float, keep_prefix: bool
+) -> tuple[bytes, bool]:
+    """The body of ``raw`` decoded under the Content-Encoding ``coding``, read until the
+    monotonic instant ``end``; with ``keep_prefix`` a longer body is cut to ``cap``
+    bytes (the flag says so) instead of refused."""
+    body = bytearray()
+    for chunk in decode(raw, codings(coding), cap):
+        if time.monotonic() >= end:
+            raise TimeUp("response deadline passed")
+        body += chunk
+        if len(body) > cap and keep_prefix:
+            return bytes(body[:cap]), True
+        if len(body) > cap:
+            raise CapExceeded(f"body exceeds the {cap}-byte cap")
+    return bytes(body), False
 
 
 def codings(header: str | None) -> list[str]:

@@ -33,7 +33,7 @@ from extractors.fetch_deadline import (
     deadline_transport,
     response_deadline,
 )
-from extractors.fetch_decode import BadEncoding, CapExceeded, DecodeFailed, codings, decode
+from extractors.fetch_decode import BadEncoding, CapExceeded, DecodeFailed, TimeUp, read_decoded
 from extractors.fetch_limits import FetchLimits
 from extractors.pacing import Clock, Pacer, backoff_delay, parse_retry_after
 
@@ -144,31 +144,25 @@ class Exchanger:
         """Hold and slow the whole run; past the cap or the run's budget, pause the
         client (past the budget, for the rest of the run) and give up."""
         header, status = answer.headers.get("retry-after"), answer.status
-        delay = parse_retry_after(header, self._clock.now())
-        delay = fallback if delay is None else delay
-        budget = self.limits.retry_after_budget
-        if delay > self._retry_after_cap:
-            refusal = f"beyond the {self._retry_after_cap:.0f} s cap"
-        elif self._retry_after_spent + delay > budget:
-            refusal, delay = f"past the run's {budget:g} s Retry-After budget", math.inf
-        else:
-            with self._lock:
-                self._retry_after_spent += delay
-            self._pacer.penalize(delay)
-            log.info(
-                "HTTP %d: holding all requests %.1f s, slowdown x%g",
-                status,
-                delay,
-                self._pacer.slowdown,
-            )
-            return None
+        asked = parse_retry_after(header, self._clock.now())
+        delay = fallback if asked is None else asked
+        budget, refusal = self.limits.retry_after_budget, None
         with self._lock:
-            self._paused_until = self._clock.monotonic() + delay
-        log.warning(
-            "HTTP %d with Retry-After %r (%s): pausing for %.0f s", status, header, refusal, delay
-        )
-        shown = parse_retry_after(header, self._clock.now()) or fallback
-        return f"HTTP {status} with Retry-After {shown:.0f} s, {refusal}; given up for this run"
+            if delay > self._retry_after_cap:
+                refusal, pause = f"beyond the {self._retry_after_cap:.0f} s cap", delay
+            elif self._retry_after_spent + delay > budget:
+                refusal, pause = f"past the run's {budget:g} s Retry-After budget", math.inf
+            else:
+                self._retry_after_spent += delay
+            if refusal is not None:
+                self._paused_until = self._clock.monotonic() + pause
+        if refusal is None:
+            self._pacer.penalize(delay)
+            slowdown = self._pacer.slowdown
+            log.info("HTTP %d: holding all requests %.1f s, slowdown x%g", status, delay, slowdown)
+            return None
+        log.warning("HTTP %d with Retry-After %r (%s): pausing", status, header, refusal)
+        return f"HTTP {status} with Retry-After {delay:.0f} s, {refusal}; given up for this run"
 
     def _backoff_delay(self, attempt: int) -> float:
         base, cap = self._backoff
@@ -206,7 +200,7 @@ class Exchanger:
                 with self.http.stream("GET", url, headers=headers) as response:
                     status = response.status_code
                     return self._read(response, end, prefix)
-            except httpx.TimeoutException as exc:
+            except (httpx.TimeoutException, TimeUp) as exc:
                 if time.monotonic() < end:
                     raise
                 raise ResponseDeadline(seconds, status) from exc
@@ -216,28 +210,16 @@ class Exchanger:
         status, cap = response.status_code, prefix or self._max_body
         declared = response.headers.get("content-length", "")
         if prefix is None and declared.isascii() and declared.isdigit() and int(declared) > cap:
-            raise TooLarge(
-                status,
-                f"body of {declared} bytes (Content-Length) exceeds the {cap}-byte cap; "
-                "refused unread",
-            )
+            reason = f"body of {declared} bytes (Content-Length) exceeds the {cap}-byte cap"
+            raise TooLarge(status, reason + "; refused unread")
+        coding = response.headers.get("content-encoding")
         try:
-            names = codings(response.headers.get("content-encoding"))
+            body, cut = read_decoded(response.iter_raw(), coding, cap, end, prefix is not None)
         except BadEncoding as exc:
             raise TooLarge(status, f"refused: {exc}") from None
-        body = bytearray()
-        try:
-            for chunk in decode(response.iter_raw(), names, cap):
-                if time.monotonic() >= end:
-                    raise httpx.ReadTimeout("response deadline passed")
-                body += chunk
-                if len(body) > cap and prefix is not None:
-                    return Answer(status, response.headers, bytes(body[:cap]), truncated=True)
-                if len(body) > cap:
-                    raise CapExceeded(f"body exceeds the {cap}-byte cap")
         except CapExceeded as exc:
             raise TooLarge(status, f"{exc}; stopped reading") from None
-        return Answer(status, response.headers, bytes(body))
+        return Answer(status, response.headers, body, truncated=cut)
 
 
 def site_url(base_url: str, host: str, path: str) -> str | None:

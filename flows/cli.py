@@ -95,6 +95,11 @@ def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
         metavar="N",
         help="misses that end discovery (ANQ_MISS_RUN, default 10)",
     )
+    _limit_options(parser)
+    return parser
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("limits on a slow or hostile site (README)")
     for name, variable, default in LIMITS:
         limits.add_argument(
@@ -103,7 +108,6 @@ def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
             metavar="S",
             help=f"{_LIMIT_HELP[name]} ({variable}, default {default:g} s)",
         )
-    return parser
 
 
 _LIMIT_HELP = {

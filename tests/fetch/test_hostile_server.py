@@ -9,6 +9,7 @@ say why the page failed.
 from __future__ import annotations
 
 import gzip
+import random
 import time
 import tracemalloc
 import zlib
@@ -80,11 +81,10 @@ def test_retries_end_at_the_page_deadline(server: HostileServer, route: Any) -> 
 def test_backoff_stops_at_the_page_deadline(server: HostileServer) -> None:
     server.routes["/p"] = answer(500, {}, b"down")
     clock = FakeClock()
-    result, _took = _timed_fetch(_client(server, clock=clock, backoff_base=1.0, max_tries=10))
-    assert (result.error, sum(clock.sleeps) <= 1.5) == (
-        "page deadline of 1.5 s passed after 2 tries",
-        True,
-    )
+    client = _client(server, clock=clock, backoff_base=1.0, max_tries=10, rng=random.Random(3))
+    result, _took = _timed_fetch(client)
+    said = (result.error or "").startswith("page deadline of 1.5 s passed after")
+    assert (said, result.attempts < 10, sum(clock.sleeps) <= 1.5) == (True, True, True)
 
 
 # -- robots.txt -----------------------------------------------------------------
