@@ -8,12 +8,14 @@ before anything is opened or fetched.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from extractors.http.limits import LIMITS, FetchLimits, finite_number
 from extractors.uid import TYPES
 
 DEFAULT_DB = "data/anq.duckdb"
@@ -28,6 +30,10 @@ DEFAULT_MISS_RUN = 10
 DEFAULT_BATCH = 200
 #: Most fetch processes chosen on their own (``--workers`` unset, ``--rate 0``).
 MAX_AUTO_WORKERS = 4
+#: Most fetch processes asked for: more would exhaust the machine, not speed a run.
+MAX_WORKERS = 64
+#: Fastest rate accepted; 0 (no pacing) is the way to go faster.
+MAX_RATE = 10_000.0
 
 
 class ConfigError(ValueError):
@@ -48,6 +54,12 @@ class Settings:
     miss_run: int = DEFAULT_MISS_RUN
     now: dt.datetime | None = None
     workers: int | None = None  # fetch processes; None = chosen by fetch_workers()
+    limits: FetchLimits = field(default_factory=FetchLimits)  # deadlines, Retry-After budget
+
+    def limits_env(self) -> dict[str, str]:
+        """The limits as ``ANQ_*`` variables, for the code that reads only those
+        (the flow's client and its fetch workers)."""
+        return {var: repr(getattr(self.limits, name)) for name, var, _ in LIMITS}
 
     def clock_now(self) -> dt.datetime:
         """Naive UTC "now", frozen when ``ANQ_NOW`` is set (tests, replays)."""
@@ -76,10 +88,18 @@ def resolve(
     batch_size: int | None = None,
     miss_run: int | None = None,
     workers: int | None = None,
+    response_deadline: float | None = None,
+    page_deadline: float | None = None,
+    retry_after_budget: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Build :class:`Settings` from flags (``None`` = not given) and the environment."""
     env = os.environ if env is None else env
+    limits = {
+        "response_deadline": response_deadline,
+        "page_deadline": page_deadline,
+        "retry_after_budget": retry_after_budget,
+    }
     db_path = Path(db or env.get("ANQ_DB") or DEFAULT_DB)
     archive_dir = archive or env.get("ANQ_ARCHIVE")
     return Settings(
@@ -93,6 +113,7 @@ def resolve(
         miss_run=_positive("miss run", miss_run, env.get("ANQ_MISS_RUN"), DEFAULT_MISS_RUN),
         now=_now(env.get("ANQ_NOW")),
         workers=_workers(workers, env.get("ANQ_WORKERS")),
+        limits=_limits(limits, env),
     )
 
 
@@ -112,13 +133,12 @@ def _rate(flag: float | None, env_value: str | None) -> float | None:
     raw: float | str | None = flag if flag is not None else env_value
     if raw is None or raw == "":
         return DEFAULT_RATE
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"rate must be a number of requests per second: {raw!r}") from None
-    if value < 0 or value != value:
-        raise ConfigError(f"rate must be >= 0 (0 turns pacing off): {raw!r}")
-    return value or None
+    value = raw if isinstance(raw, float | int) else finite_number(raw)
+    if value is None or not math.isfinite(value):
+        raise ConfigError(f"rate must be a number of requests per second: {raw!r}")
+    if not 0 <= value <= MAX_RATE:
+        raise ConfigError(f"rate must be from 0 (no pacing) to {MAX_RATE:g}: {raw!r}")
+    return float(value) or None
 
 
 def _legislatures(flag: Sequence[int] | None, env_value: str | None) -> tuple[int, ...]:
@@ -170,7 +190,17 @@ def _positive(name: str, flag: int | None, env_value: str | None, default: int) 
 def _workers(flag: int | None, env_value: str | None) -> int | None:
     if flag is None and not env_value:
         return None
-    return _positive("workers", flag, env_value, 1)
+    value = _positive("workers", flag, env_value, 1)
+    if value > MAX_WORKERS:
+        raise ConfigError(f"workers must be at most {MAX_WORKERS}: {value}")
+    return value
+
+
+def _limits(flags: Mapping[str, float | None], env: Mapping[str, str]) -> FetchLimits:
+    try:
+        return FetchLimits.resolve(flags, env)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _now(value: str | None) -> dt.datetime | None:

@@ -261,7 +261,9 @@ class RunLock:
     """
 
     def __init__(self, db_path: Path) -> None:
-        db_path = Path(db_path)
+        # Keyed on the file itself: the same database through a symlink or
+        # another relative path must meet the same lock.
+        db_path = Path(os.path.realpath(db_path))
         self.path = db_path.with_name(db_path.name + ".lock")
         self._fd: int | None = None
 

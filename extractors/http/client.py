@@ -1,5 +1,5 @@
 """The one polite HTTP client: anq's only network I/O (httpx is imported only here and
-in :mod:`extractors.http.layers`, which holds the layers this client chains).
+in the ``extractors/fetch_*.py`` modules, which hold the layers this client chains).
 
 Every page request goes through these layers, in this order:
 
@@ -10,15 +10,23 @@ Every page request goes through these layers, in this order:
    the caller has validators; a 304 comes back as ``not_modified``.
 4. **pacer** (:mod:`extractors.http.pacing`): never more than ``rate`` requests in
    any one-second window; every request counts (robots.txt, retries, redirects).
-5. **request**: one keep-alive ``httpx.Client``, the body streamed.
+5. **request**: one keep-alive ``httpx.Client``, the body streamed; headers and
+   body together within the response deadline, whatever the server sends.
 6. **body checks**: a Content-Length over ``max_body`` is refused unread, a
-   streamed body stops past it; truncated bodies and decoding errors are
-   transient failures.
-7. **retry/backoff**: 429 and 503 wait for Retry-After (capped) and slow the
-   whole run; other 5xx, 408 and network errors back off with full jitter;
-   404 and other 4xx are never retried; at most ``max_tries`` requests.
+   streamed body stops past it, at every content-coding layer (at most two of
+   gzip and deflate; others are refused); truncated bodies, decoding errors
+   and a passed response deadline are transient failures.
+7. **retry/backoff**: 429 and 503 wait for Retry-After (capped, and within the
+   run's Retry-After budget) and slow the whole run; other 5xx, 408 and
+   network errors back off with full jitter; 404 and other 4xx are never
+   retried; at most ``max_tries`` requests, within the page deadline.
 8. **redirects**: followed by hand (each hop goes through 2-7), at most
-   ``max_redirects``, and never to another host.
+   ``max_redirects``, and only to the same scheme, host and port.
+
+The bounds (response deadline, page deadline, Retry-After budget) are a
+:class:`~extractors.http.limits.FetchLimits`; unset, ``ANQ_*`` variables or
+the defaults give them. Validators go back to the site only when they are
+printable ASCII, so one bad header stored once cannot fail a page for good.
 
 A page never raises: every problem is a :class:`FetchResult` whose outcome
 is ``failed`` and whose ``error`` says why.
@@ -27,6 +35,7 @@ is ``failed`` and whose ``error`` says why.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 from collections import Counter
@@ -36,19 +45,23 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from extractors.http.deadline import PageTime, ResponseDeadline
 from extractors.http.layers import (
     Answer,
     Exchange,
     Exchanger,
-    RobotsGate,
     TooLarge,
     conditional,
     describe,
     http_client,
     redirect_error,
     site_url,
+    url_origin,
+    validator,
 )
+from extractors.http.limits import FetchLimits
 from extractors.http.pacing import Clock, Pacer, SystemClock
+from extractors.http.robots_gate import RobotsGate
 
 log = logging.getLogger("anq.fetch")
 
@@ -105,8 +118,9 @@ class PoliteClient:
     retry/backoff, redirects (see the module docstring; the parts are in
     :mod:`extractors.http.layers`).
 
-    Defaults are conservative: 20 s timeout, 4 tries, backoff base 1 s capped
-    at 60 s, Retry-After honoured up to 300 s. A longer Retry-After pauses the
+    Defaults are conservative: 20 s timeout per read, 60 s per response, 300 s
+    per page, 4 tries, backoff base 1 s capped at 60 s, Retry-After honoured up
+    to 300 s each and 1,800 s in all. A longer Retry-After pauses the
     whole client until then: pages asked meanwhile fail at once, unasked, so a
     nightly run ends instead of hammering or stalling (see ``paused``).
     """
@@ -129,12 +143,15 @@ class PoliteClient:
         backoff_cap: float = 60.0,
         reachable_timeout: float = 5.0,
         rng: random.Random | None = None,
+        limits: FetchLimits | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base URL must be http(s)://host[:port]: {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self._host = parts.hostname.lower()
+        self._origin = url_origin(base_url)
+        self.limits = limits or FetchLimits.resolve({}, os.environ)
         self._clock: Clock = clock or SystemClock()
         self._pacer = Pacer(rate, self._clock)
         self._max_redirects = max_redirects
@@ -151,6 +168,7 @@ class PoliteClient:
             max_body=max_body,
             retry_after_cap=retry_after_cap,
             backoff=(backoff_base, backoff_cap),
+            limits=self.limits,
         )
         origin, product = f"{parts.scheme}://{parts.netloc}", user_agent.split("/", 1)[0]
         self._robots = RobotsGate(
@@ -200,13 +218,21 @@ class PoliteClient:
     def check_reachable(self) -> None:
         """Ask for robots.txt once, briefly; raise :class:`Unreachable` when nothing answers.
 
-        Any HTTP answer counts as reachable. The answer also serves as this
-        run's robots.txt, so the site is not asked twice.
+        Any HTTP answer counts as reachable, even one whose body does not end in
+        time. The answer also serves as this run's robots.txt, so the site is
+        not asked twice.
         """
+        seconds = self._reachable_timeout
         try:
-            answer = self._robots.get(self._reachable_timeout)
+            answer = self._robots.get(seconds)
         except TooLarge:
             return  # it answered: reachable, and robots.txt will be asked for again
+        except ResponseDeadline as exc:
+            if exc.status is not None:
+                return  # headers came, the body dragged: the run's own deadline handles it
+            raise Unreachable(
+                f"{self.base_url} unreachable: timeout (no answer within {seconds:g} s)"
+            ) from exc
         except httpx.RequestError as exc:
             raise Unreachable(f"{self.base_url} unreachable: {describe(exc)} ({exc})") from exc
         self._robots.adopt(answer)
@@ -221,8 +247,9 @@ class PoliteClient:
             reason = f"refused: {path!r} is not a path on this site"
             return _failed(path, path, None, reason, 0, refused=True)
         current, attempts = url, 0
+        page = PageTime(self._clock, self.limits.page_deadline)
         for _hop in range(self._max_redirects + 1):
-            exchange = self._exchange(current, headers)
+            exchange = self._exchange(current, headers, page)
             attempts += exchange.attempts
             answer = exchange.answer
             if answer is None:
@@ -231,14 +258,14 @@ class PoliteClient:
             if answer.status not in _REDIRECTS:
                 return _result(url, current, answer, attempts, etag, last_modified)
             target = urljoin(current, answer.headers.get("location", ""))
-            error = redirect_error(answer, target, self._host)
+            error = redirect_error(answer, target, self._origin)
             if error is not None:
-                off_host = error.startswith("redirect to another host")
-                return _failed(url, current, answer.status, error, attempts, refused=off_host)
+                off_site = error.startswith("redirect to another")
+                return _failed(url, current, answer.status, error, attempts, refused=off_site)
             current = target
         return _failed(url, current, None, f"more than {self._max_redirects} redirects", attempts)
 
-    def _exchange(self, url: str, headers: dict[str, str]) -> Exchange:
+    def _exchange(self, url: str, headers: dict[str, str], page: PageTime) -> Exchange:
         """Robots and pause checks, then the request with its retries."""
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -247,7 +274,7 @@ class PoliteClient:
         if self.paused:
             reason = "paused: the site asked for a pause beyond the Retry-After cap; not asked"
             return Exchange(None, reason, 0, None)
-        return self._hops.with_retries(url, headers)
+        return self._hops.with_retries(url, headers, page)
 
 
 def _result(
@@ -256,11 +283,12 @@ def _result(
     """The page's answer as a FetchResult (200, 304, 404/410, or another 4xx/3xx: failed)."""
     status, headers = answer.status, answer.headers
     plain = FetchResult(url, final, status, None, None, None, None, attempts)
+    # Validators are checked before they are stored: a bad one is dropped, not kept.
+    new_etag, new_lm = validator(headers.get("etag")), validator(headers.get("last-modified"))
     if status == 200:
-        new_etag, new_lm = headers.get("etag"), headers.get("last-modified")
         return replace(plain, body=answer.body, etag=new_etag, last_modified=new_lm)
     if status == 304:  # keep the caller's validators unless the server sent fresh ones
-        kept_etag, kept_lm = headers.get("etag", etag), headers.get("last-modified", lm)
+        kept_etag, kept_lm = new_etag or validator(etag), new_lm or validator(lm)
         return replace(plain, etag=kept_etag, last_modified=kept_lm)
     if status in _GONE:
         return plain

@@ -1,29 +1,41 @@
 """The layers :class:`extractors.http.client.PoliteClient` is built from (numbered as in its docs).
 
 * :func:`site_url`: 1, the path check.
-* :class:`RobotsGate`: 2, this run's robots.txt, fetched once.
+* :class:`extractors.http.robots_gate.RobotsGate`: 2, this run's robots.txt, fetched once.
 * :func:`conditional`: 3, the conditional request headers.
 * :class:`Exchanger`: 4 to 7 for one URL: the pacer, the request over one
-  keep-alive ``httpx.Client`` (:func:`http_client`) with its body streamed and
-  capped, retry/backoff and Retry-After.
+  keep-alive ``httpx.Client`` (:func:`http_client`) within its response
+  deadline (:mod:`extractors.http.deadline`), its body streamed raw, decoded
+  by hand and capped (:mod:`extractors.http.decode`), retry/backoff and
+  Retry-After, all within the page's deadline (:class:`PageTime`).
 * :func:`redirect_error`: 8, which redirects are followed.
 
-The client itself chains them and follows redirects. With ``extractors/fetch.py``
-this is the only module that imports httpx.
+The client itself chains them and follows redirects. With ``extractors/http/client.py``
+and the two modules above, this is the only module that imports httpx.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
+from extractors.http.deadline import (
+    PageTime,
+    PastDeadline,
+    ResponseDeadline,
+    deadline_transport,
+    response_deadline,
+)
+from extractors.http.decode import BadEncoding, CapExceeded, DecodeFailed, TimeUp, read_decoded
+from extractors.http.limits import FetchLimits
 from extractors.http.pacing import Clock, Pacer, backoff_delay, parse_retry_after
-from extractors.http.robots import RobotsPolicy
 
 log = logging.getLogger("anq.fetch")
 
@@ -35,6 +47,8 @@ class Answer:
     status: int
     headers: httpx.Headers
     body: bytes
+    #: The body stopped at the cap and is only its first bytes (robots.txt only).
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class Exchange:
 
 
 class TooLarge(Exception):
+    """Refused for a reason that holds on every run (size, encoding)."""
+
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
@@ -57,7 +73,8 @@ class TooLarge(Exception):
 class Exchanger:
     """Paced, capped, retried GETs over one keep-alive connection pool.
 
-    ``lock`` is the client's lock: it guards ``requests_made`` and the pause.
+    ``lock`` is the client's lock: it guards ``requests_made``, the pause and
+    the Retry-After budget.
     """
 
     def __init__(
@@ -72,6 +89,7 @@ class Exchanger:
         max_body: int,
         retry_after_cap: float,
         backoff: tuple[float, float],
+        limits: FetchLimits,
     ) -> None:
         self.http = http
         self._clock = clock
@@ -82,6 +100,8 @@ class Exchanger:
         self._max_body = max_body
         self._retry_after_cap = retry_after_cap
         self._backoff = backoff
+        self.limits = limits
+        self._retry_after_spent = 0.0
         self._paused_until: float | None = None
         self.requests_made = 0
 
@@ -90,15 +110,18 @@ class Exchanger:
         """True while a Retry-After beyond the cap keeps the client from asking anything."""
         return self._paused_until is not None and self._clock.monotonic() < self._paused_until
 
-    def with_retries(self, url: str, headers: dict[str, str]) -> Exchange:
+    def with_retries(self, url: str, headers: dict[str, str], page: PageTime) -> Exchange:
         kind, status = "error", None
         for attempt in range(1, self._max_tries + 1):
             try:
-                answer = self.send(url, headers)
+                answer = self.send(url, headers, page=page)
             except TooLarge as exc:
                 return Exchange(None, str(exc), attempt, exc.status, refused=True)
-            except httpx.RequestError as exc:
-                kind, status, wait = describe(exc), None, self._backoff_delay(attempt)
+            except PastDeadline:
+                return Exchange(None, page.reason(attempt - 1), attempt - 1, status)
+            except (httpx.RequestError, ResponseDeadline, DecodeFailed) as exc:
+                kind, status = _transient(exc), getattr(exc, "status", None)
+                wait = self._backoff_delay(attempt)
                 log.info("%s on %s (try %d): %s", kind, url, attempt, exc)
             else:
                 status = answer.status
@@ -112,125 +135,91 @@ class Exchanger:
                     wait = 0.0  # the pacer now holds every request for the delay
                 log.info("HTTP %d on %s (try %d)", status, url, attempt)
             if attempt < self._max_tries:
+                if wait >= page.left():
+                    return Exchange(None, page.reason(attempt), attempt, status)
                 self._clock.sleep(wait)
         return Exchange(None, f"{kind} after {self._max_tries} tries", self._max_tries, status)
 
     def _honour_retry_after(self, answer: Answer, fallback: float) -> str | None:
-        """Hold and slow the whole run; past the cap, pause the client and give up."""
-        header = answer.headers.get("retry-after")
-        delay = parse_retry_after(header, self._clock.now())
-        delay = fallback if delay is None else delay
-        if delay > self._retry_after_cap:
-            with self._lock:
-                self._paused_until = self._clock.monotonic() + delay
-            log.warning(
-                "HTTP %d with Retry-After %r: pausing for %.0f s", answer.status, header, delay
-            )
-            return (
-                f"HTTP {answer.status} with Retry-After {delay:.0f} s, beyond the "
-                f"{self._retry_after_cap:.0f} s cap; given up for this run"
-            )
-        self._pacer.penalize(delay)
-        log.info(
-            "HTTP %d: holding all requests %.1f s, slowdown x%g",
-            answer.status,
-            delay,
-            self._pacer.slowdown,
-        )
-        return None
+        """Hold and slow the whole run; past the cap or the run's budget, pause the
+        client (past the budget, for the rest of the run) and give up."""
+        header, status = answer.headers.get("retry-after"), answer.status
+        asked = parse_retry_after(header, self._clock.now())
+        delay = fallback if asked is None else asked
+        budget, refusal = self.limits.retry_after_budget, None
+        with self._lock:
+            if delay > self._retry_after_cap:
+                refusal, pause = f"beyond the {self._retry_after_cap:.0f} s cap", delay
+            elif self._retry_after_spent + delay > budget:
+                refusal, pause = f"past the run's {budget:g} s Retry-After budget", math.inf
+            else:
+                self._retry_after_spent += delay
+            if refusal is not None:
+                self._paused_until = self._clock.monotonic() + pause
+        if refusal is None:
+            self._pacer.penalize(delay)
+            slowdown = self._pacer.slowdown
+            log.info("HTTP %d: holding all requests %.1f s, slowdown x%g", status, delay, slowdown)
+            return None
+        log.warning("HTTP %d with Retry-After %r (%s): pausing", status, header, refusal)
+        return f"HTTP {status} with Retry-After {delay:.0f} s, {refusal}; given up for this run"
 
     def _backoff_delay(self, attempt: int) -> float:
         base, cap = self._backoff
         return backoff_delay(attempt, self._rng, base=base, cap=cap)
 
-    def send(self, url: str, headers: dict[str, str], timeout: float | None = None) -> Answer:
-        """One paced request; the body streamed and capped."""
-        self._pacer.wait()
+    def send(
+        self,
+        url: str,
+        headers: dict[str, str],
+        *,
+        page: PageTime | None = None,
+        deadline: float | None = None,
+        prefix: int | None = None,
+    ) -> Answer:
+        """One paced request within ``deadline`` seconds (default: the response
+        deadline, shortened to the page's time left); the body decoded and capped.
+
+        ``prefix``: keep that many first bytes of a longer body instead of refusing it.
+        """
+        latest = None if page is None else page.end
+        if self._pacer.wait(latest=latest) is None:
+            raise PastDeadline
+        if page is not None:
+            page.start()
+        seconds = min(
+            deadline or self.limits.response_deadline, math.inf if page is None else page.left()
+        )
+        if seconds <= 0:
+            raise PastDeadline
         with self._lock:
             self.requests_made += 1
-        limit = httpx.USE_CLIENT_DEFAULT if timeout is None else httpx.Timeout(timeout)
-        with self.http.stream("GET", url, headers=headers, timeout=limit) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self._max_body:
-                raise TooLarge(
-                    response.status_code,
-                    f"body of {declared} bytes (Content-Length) exceeds the "
-                    f"{self._max_body}-byte cap; refused unread",
-                )
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > self._max_body:
-                    raise TooLarge(
-                        response.status_code,
-                        f"body exceeds the {self._max_body}-byte cap; stopped reading",
-                    )
-            return Answer(response.status_code, response.headers, bytes(body))
+        with response_deadline(seconds) as end:
+            status = None
+            try:
+                with self.http.stream("GET", url, headers=headers) as response:
+                    status = response.status_code
+                    return self._read(response, end, prefix)
+            except (httpx.TimeoutException, TimeUp) as exc:
+                if time.monotonic() < end:
+                    raise
+                raise ResponseDeadline(seconds, status) from exc
 
-
-class RobotsGate:
-    """This run's robots.txt policy, asked for through ``hops`` on first use.
-
-    ``lock`` is the client's lock; the policy's Crawl-delay is given to ``pacer``.
-    """
-
-    def __init__(
-        self,
-        hops: Exchanger,
-        origin: str,
-        product: str,
-        *,
-        obey: bool,
-        pacer: Pacer,
-        lock: threading.RLock,
-    ) -> None:
-        self._hops = hops
-        self._origin = origin
-        self._product = product
-        self._obey = obey
-        self._pacer = pacer
-        self._lock = lock
-        self._robots: RobotsPolicy | None = None if obey else RobotsPolicy.allow_all()
-
-    def policy(self) -> RobotsPolicy:
-        """This run's robots policy, fetched on first use."""
-        with self._lock:
-            if self._robots is None:
-                try:
-                    policy = self._policy_from(self.get(None))
-                except (httpx.RequestError, TooLarge) as exc:
-                    log.warning("robots.txt unreadable (%s): allowing all", exc)
-                    policy = RobotsPolicy.allow_all()
-                self._install(policy)
-            assert self._robots is not None
-            return self._robots
-
-    def get(self, timeout: float | None) -> Answer:
-        """Ask for robots.txt (one paced request, no retries)."""
-        return self._hops.send(self._origin + "/robots.txt", {}, timeout)
-
-    def adopt(self, answer: Answer) -> None:
-        """Take ``answer`` as this run's robots.txt unless a policy is already installed."""
-        with self._lock:
-            if self._robots is None:
-                self._install(self._policy_from(answer))
-
-    def _policy_from(self, answer: Answer) -> RobotsPolicy:
-        """200: obey it; 4xx (none): allow all; 5xx, 3xx: allow all, but say so."""
-        if answer.status == 200:
-            text = answer.body.decode("utf-8", errors="replace")
-            return RobotsPolicy.parse(text, self._product)
-        if not 400 <= answer.status < 500:
-            log.warning("robots.txt answered HTTP %d: allowing all", answer.status)
-        return RobotsPolicy.allow_all()
-
-    def _install(self, policy: RobotsPolicy) -> None:
-        if not self._obey:
-            policy = RobotsPolicy.allow_all()
-        self._robots = policy
-        self._pacer.crawl_delay = policy.crawl_delay
-        if policy.crawl_delay:
-            log.info("robots.txt Crawl-delay %g s", policy.crawl_delay)
+    def _read(self, response: httpx.Response, end: float, prefix: int | None) -> Answer:
+        """The body, raw bytes decoded by hand: see :mod:`extractors.http.decode`."""
+        status, cap = response.status_code, prefix or self._max_body
+        declared = response.headers.get("content-length", "")
+        if prefix is None and declared.isascii() and declared.isdigit() and int(declared) > cap:
+            reason = f"body of {declared} bytes (Content-Length) exceeds the {cap}-byte cap"
+            raise TooLarge(status, reason + "; refused unread")
+        coding = response.headers.get("content-encoding")
+        try:
+            body, cut = read_decoded(response.iter_raw(), coding, cap, end, prefix is not None)
+        except BadEncoding as exc:
+            raise TooLarge(status, f"refused: {exc}") from None
+        except CapExceeded as exc:
+            raise TooLarge(status, f"{exc}; stopped reading") from None
+        return Answer(status, response.headers, body, truncated=cut)
 
 
 def site_url(base_url: str, host: str, path: str) -> str | None:
@@ -243,14 +232,27 @@ def site_url(base_url: str, host: str, path: str) -> str | None:
     return url if (urlsplit(url).hostname or "").lower() == host else None
 
 
-def redirect_error(answer: Answer, target: str, host: str) -> str | None:
-    """Why a redirect to ``target`` is not followed, or None to follow it."""
+def url_origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in; None if unreadable."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return (parts.scheme, "", None)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return (parts.scheme, (parts.hostname or "").lower(), port or default)
+
+
+def redirect_error(answer: Answer, target: str, site: tuple[str, str, int | None]) -> str | None:
+    """Why a redirect to ``target`` is not followed, or None to follow it: only the
+    site's own scheme, host and port (no downgrade to http, no other service)."""
     if "location" not in answer.headers:
         return f"HTTP {answer.status} without Location"
-    parts = urlsplit(target)
-    target_host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or target_host != host:
-        return f"redirect to another host refused: {target_host or target}"
+    scheme, host, port = url_origin(target)
+    if scheme not in ("http", "https") or host != site[1]:
+        return f"redirect to another host refused: {host or target[:200]}"
+    if (scheme, port) != (site[0], site[2]):
+        return f"redirect to another origin refused: {scheme}://{host}:{port}"
     return None
 
 
@@ -258,22 +260,54 @@ def http_client(
     user_agent: str, timeout: float, transport: httpx.BaseTransport | None
 ) -> httpx.Client:
     """The keep-alive client: redirects are followed by hand, never by httpx."""
+    headers = {
+        "User-Agent": user_agent,
+        "Accept": "text/html,*/*;q=0.5",
+        "Accept-Encoding": "gzip, deflate",  # the codings fetch_decode reads
+    }
     return httpx.Client(
-        headers={"User-Agent": user_agent, "Accept": "text/html,*/*;q=0.5"},
+        headers=headers,
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
-        transport=transport,
+        transport=transport or deadline_transport(),
     )
 
 
+#: Longest validator kept: real ETags and HTTP-dates are well under it.
+_MAX_VALIDATOR = 512
+
+
+def validator(value: str | None) -> str | None:
+    """A validator (ETag, Last-Modified) fit to send back, else None.
+
+    Only printable ASCII goes back as a request header: anything else would be
+    refused before sending, on every later run, once stored.
+    """
+    if not value or len(value) > _MAX_VALIDATOR:
+        return None
+    if not all(" " <= ch <= "~" for ch in value):
+        return None
+    return value
+
+
 def conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
-    """The conditional request headers for the validators the caller holds."""
+    """The conditional request headers for the validators the caller holds (bad
+    ones, stored before they were checked, are left out)."""
     headers = {}
-    if etag:
+    if etag := validator(etag):
         headers["If-None-Match"] = etag
-    if last_modified:
+    if last_modified := validator(last_modified):
         headers["If-Modified-Since"] = last_modified
     return headers
+
+
+def _transient(exc: Exception) -> str:
+    """The error's kind for a failure worth retrying."""
+    if isinstance(exc, httpx.RequestError):
+        return describe(exc)
+    if isinstance(exc, DecodeFailed):
+        return "decode error"
+    return str(exc)
 
 
 def describe(exc: httpx.RequestError) -> str:

@@ -94,8 +94,12 @@ class Pacer:
         base = 1.0 / self.rate if self.rate is not None else 0.0
         return max(base, self.crawl_delay) * self.slowdown
 
-    def wait(self) -> float:
-        """Block until the next request may start; return the seconds waited."""
+    def wait(self, latest: float | None = None) -> float | None:
+        """Block until the next request may start; return the seconds waited.
+
+        With ``latest`` (a monotonic instant), return None at once, taking no
+        slot, when the request could not start by then.
+        """
         with self._lock:
             now = self._clock.monotonic()
             if now > self._slow_until:
@@ -106,6 +110,8 @@ class Pacer:
                 slot = max(slot, max(self._starts) + self.interval + GUARD)
             if self._window and len(self._starts) == self._window:
                 slot = max(slot, min(self._starts) + 1.0 + WINDOW_GUARD)
+            if latest is not None and slot > latest:
+                return None
             self._starts.append(slot)
         delay = slot - now
         self._clock.sleep(delay)
@@ -139,17 +145,24 @@ def backoff_delay(
     return rng.uniform(0.0, min(cap, base * 2.0 ** max(attempt - 1, 0)))
 
 
+#: The longest Retry-After read, in seconds (a year): longer values, up to any
+#: number of digits, read as this, so every value stays a finite float.
+MAX_RETRY_AFTER = 365 * 86_400.0
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date); None if unreadable."""
+    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date); None if
+    unreadable. Total: any string gives a value in [0, MAX_RETRY_AFTER] or None."""
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True, float("²") fails
+        return min(float(value[:12]) if len(value) <= 12 else MAX_RETRY_AFTER, MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delay = (when - now).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - now).total_seconds(), 0.0)
+    return min(max(delay, 0.0), MAX_RETRY_AFTER)

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from extractors.http.limits import LIMITS
 from flows.config import ConfigError, Settings, resolve
 
 EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_UNREACHABLE = 1, 2, 3, 4
@@ -94,7 +95,26 @@ def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
         metavar="N",
         help="misses that end discovery (ANQ_MISS_RUN, default 10)",
     )
+    _limit_options(parser)
     return parser
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
+    limits = parser.add_argument_group("limits on a slow or hostile site (README)")
+    for name, variable, default in LIMITS:
+        limits.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=float,
+            metavar="S",
+            help=f"{_LIMIT_HELP[name]} ({variable}, default {default:g} s)",
+        )
+
+
+_LIMIT_HELP = {
+    "response_deadline": "seconds for one response, headers and body",
+    "page_deadline": "seconds for one page, its retries included",
+    "retry_after_budget": "seconds a run waits on Retry-After in all",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             batch_size=args.batch_size,
             miss_run=args.miss_run,
             workers=args.workers,
+            response_deadline=args.response_deadline,
+            page_deadline=args.page_deadline,
+            retry_after_budget=args.retry_after_budget,
         )
         if args.command == "backfill" and (
             len(settings.legislatures) != 1
@@ -121,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(EXIT_USAGE, str(err))
     for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect
         os.environ.setdefault(key, value)
+    os.environ.update(settings.limits_env())  # the flow's client and workers read these
     handler: Callable[[argparse.Namespace, Settings], int] = HANDLERS[args.command]
     return handler(args, settings)
 
@@ -206,7 +230,7 @@ def _run_flow(name: str, kwargs: dict[str, Any], settings: Settings, *, network:
 def _check_reachable(settings: Settings) -> int:
     from extractors.http.client import PoliteClient, Unreachable
 
-    with PoliteClient(settings.base_url, rate=None) as client:
+    with PoliteClient(settings.base_url, rate=None, limits=settings.limits) as client:
         try:
             client.check_reachable()
         except Unreachable as err:

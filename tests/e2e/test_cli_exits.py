@@ -47,6 +47,22 @@ def test_bad_options_exit_2(args: list[str], tmp_path: Path) -> None:
     assert anq(*args, "--db", str(tmp_path / "x.duckdb")).code == 2
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--rate", "inf"],
+        ["--rate", "nan"],
+        ["--response-deadline", "inf"],
+        ["--page-deadline", "-1"],
+        ["--retry-after-budget", "nan"],
+    ],
+)
+def test_non_finite_numbers_refused_in_one_line(args: list[str], tmp_path: Path) -> None:
+    done = anq("sync", *args, "--db", str(tmp_path / "x.duckdb"))
+    lines = done.err.strip().splitlines()
+    assert (done.code, len(lines), lines[0].startswith("anq: ")) == (2, 1, True), done.err
+
+
 def test_read_only_command_on_missing_warehouse_fails_clearly(tmp_path: Path) -> None:
     done = anq("stats", "--db", str(tmp_path / "none.duckdb"))
     assert (done.code, "no warehouse" in done.err) == (1, True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from extractors.http.limits import LIMITS
 from flows.config import DEFAULT_RATE, MAX_AUTO_WORKERS, ConfigError, resolve
 
 
@@ -60,12 +61,50 @@ def test_anq_now_freezes_the_clock() -> None:
         {"env": {"ANQ_LEGISLATURES": "x"}},
         {"env": {"ANQ_RATE": "fast"}},
         {"env": {"ANQ_NOW": "yesterday"}},
+        {"rate": float("inf")},
+        {"rate": float("nan")},
+        {"rate": 1e300},
+        {"workers": 10**9},
     ],
 )
 def test_bad_values_are_refused(kwargs: dict[str, object]) -> None:
     kwargs.setdefault("env", {})
     with pytest.raises(ConfigError):
         resolve(**kwargs)  # type: ignore[arg-type]
+
+
+_BAD_NUMBERS = ["inf", "nan", "-1", "²", "1e400", "9" * 400, "1_0", "ten"]
+
+
+@pytest.mark.parametrize("value", _BAD_NUMBERS)
+def test_bad_rate_refused_in_one_line(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"^rate must be [^\n]*$"):
+        resolve(env={"ANQ_RATE": value})
+
+
+@pytest.mark.parametrize("value", [*_BAD_NUMBERS, "0", "86401"])
+@pytest.mark.parametrize("variable", [var for _name, var, _ in LIMITS])
+def test_bad_limit_refused_in_one_line(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^{variable} must be [^\n]*$"):
+        resolve(env={variable: value})
+
+
+@pytest.mark.parametrize(("name", "variable", "_default"), LIMITS)
+def test_limit_flag_beats_environment(name: str, variable: str, _default: float) -> None:
+    s = resolve(env={variable: "7.5"}, **{name: 2.0})  # type: ignore[arg-type]
+    assert getattr(s.limits, name) == 2.0
+
+
+@pytest.mark.parametrize(("name", "variable", "default"), LIMITS)
+def test_limits_from_environment_or_default(name: str, variable: str, default: float) -> None:
+    read = getattr(resolve(env={variable: "7.5"}).limits, name)
+    assert (read, getattr(resolve(env={}).limits, name)) == (7.5, default)
+
+
+@pytest.mark.parametrize(("name", "variable", "_default"), LIMITS)
+def test_limits_env_gives_back_the_settings(name: str, variable: str, _default: float) -> None:
+    s = resolve(env={variable: "0.25"})
+    assert resolve(env=s.limits_env()).limits == s.limits
 
 
 def test_one_fetch_process_on_a_paced_run() -> None:

@@ -1,6 +1,6 @@
 """A real, fault-injecting HTTP/1.1 site on 127.0.0.1 for tests and benchmarks.
 
-Why: the polite client (``extractors/fetch.py``) and the end-to-end tests must
+Why: the polite client (``extractors/http/client.py``) and the end-to-end tests must
 meet real sockets, real keep-alive, real resets and real truncated bodies, not
 a mocked transport. This server is small, starts in milliseconds on an
 ephemeral port, and never listens on anything but 127.0.0.1.
@@ -81,7 +81,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-FaultKind = Literal["status", "slow", "truncate", "reset", "oversize", "garbled"]
+FaultKind = Literal["status", "slow", "truncate", "reset", "oversize", "garbled", "dribble"]
 
 _QUIET_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
@@ -124,6 +124,12 @@ class Fault:
     def oversize(cls, size: int, *, declare_length: bool = True) -> Fault:
         """Answer 200 with ``size`` bytes (Content-Length, or chunked if not declared)."""
         return cls("oversize", size=size, declare_length=declare_length)
+
+    @classmethod
+    def dribble(cls, gap: float) -> Fault:
+        """Answer 200 with headers at once, then one body byte every ``gap`` seconds:
+        each read is quick, the response never ends."""
+        return cls("dribble", delay=gap)
 
     @classmethod
     def garbled(cls) -> Fault:
@@ -453,10 +459,23 @@ class SiteServer:
         if fault.kind == "reset":
             _reset(h)
             return None
+        if fault.kind == "dribble":
+            return self._dribble(h, fault.delay)
         if fault.kind == "garbled":
             h.send(200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, b"not gzip")
             return 200
         return _send_oversize(h, fault)
+
+    def _dribble(self, h: _Handler, gap: float) -> int:
+        h.close_connection = True
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        while not self._stopping.wait(gap):
+            h.wfile.write(b"<")
+            h.wfile.flush()
+        return 200
 
 
 def _not_modified(h: _Handler, page: _Page) -> bool:

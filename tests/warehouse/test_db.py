@@ -113,6 +113,20 @@ def test_run_lock_refuses_a_second_holder_and_names_the_first(db_path: Path) -> 
         assert again.held
 
 
+@pytest.mark.parametrize("via", ["symlinked file", "symlinked directory"])
+def test_run_lock_meets_the_same_file_through_a_symlink(db_path: Path, via: str) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path.touch()
+    if via == "symlinked file":
+        other = db_path.parent / "alias.duckdb"
+        other.symlink_to(db_path)
+    else:
+        (db_path.parent.parent / "alias-dir").symlink_to(db_path.parent)
+        other = db_path.parent.parent / "alias-dir" / db_path.name
+    with RunLock(db_path), pytest.raises(RunLocked):
+        RunLock(other).acquire()
+
+
 def test_run_lock_refuses_a_second_process(db_path: Path) -> None:
     code = (
         "import sys; from pathlib import Path; from warehouse.db import RunLock, RunLocked\n"
