@@ -29,7 +29,7 @@ from extractors import author_id, uid_in
 from extractors.dates import parse_jo_page, parse_numeric_date
 from extractors.labels import LabelIndex, starts_with_label, strip_label
 from extractors.model import ExtractionError, Question
-from extractors.status import ANSWER_REASON, ANSWERED, derive_status
+from extractors.status import ANSWER_REASON, ANSWERED, read_status
 from extractors.text import clean, inline_text, paragraphs
 from extractors.uid import TYPES, InvalidUid, Uid, make_uid
 
@@ -228,7 +228,7 @@ def page_uid(
 class Facts:
     """What a legacy or fiche page shows, turned into a :class:`Question` by :meth:`build`.
 
-    Status comes from :func:`extractors.status.derive_status` over the
+    Status comes from :func:`extractors.status.read_status` over the
     event lines that carry a date (a "Réponse publiée au JO le :" line left
     empty on an open question must not make it answered).
     """
@@ -259,7 +259,7 @@ class Facts:
             raise ExtractionError(uid, "author_name", "no author line")
         q_on, q_page = self.dates.get("question", (None, None))
         a_on, a_page = self.dates.get("answer", (None, None))
-        outcome = derive_status(self.status_lines, self.uid.type)
+        outcome = read_status([("", self.status_lines)], [], self.uid.type, uid)
         status, closed_on, reason = outcome.status, outcome.closed_on, outcome.closure_reason
         if status != ANSWERED and self.answer_text is not None:  # a text is an answer
             status, closed_on, reason = ANSWERED, a_on, ANSWER_REASON
