@@ -160,18 +160,20 @@ def read_status(
     (the answer and sitting headers).
 
     Every row is read whatever its label, except the content rows
-    (:data:`CONTENT_LABELS`), through :func:`row_lines`. A row that looks like a
-    closure (label or value) but that no rule reads raises ``ExtractionError``
-    on ``status``: an ``open`` read from a closure the rules miss is a lie.
+    (:data:`CONTENT_LABELS`): line by line, and a row that looks like a closure
+    (label or value) also through :func:`row_lines`, which it must match:
+    otherwise ``ExtractionError`` on ``status``, since an ``open`` read from a
+    closure the rules miss is a lie.
     """
     lines = [line for line in others if line]
     for label, values in rows:
         if label_key(label) in CONTENT_LABELS:
             continue
+        if not _CLOSURE_LIKE.search(fold(" ".join((label, *values)))):
+            lines += values  # its lines alone say all (an answer line names its date)
+            continue
         candidates = row_lines(label, values)
-        if _CLOSURE_LIKE.search(fold(" ".join((label, *values)))) and not any(
-            has_status_line(line, type_) for line in candidates
-        ):
+        if not any(has_status_line(line, type_) for line in candidates):
             shown = " / ".join(values)
             raise ExtractionError(
                 uid, "status", f"closure-like row {label!r}: {shown!r} matches no status rule"

@@ -284,7 +284,6 @@ def _closure_row(f: dict[str, Any]) -> str:
     return f'<p class="h6 _colored-primary">Date de cloture :\n  <br/>\n<span class="_regular">{value}</span>\n</p>'
 
 
-
 def _dates_block(f: dict[str, Any]) -> str:
     lines = []
     if f["question_published_on"] is not None:
