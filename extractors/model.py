@@ -54,6 +54,7 @@ class Question:
     closure_reason: str | None
     signaled_on: dt.date | None
     template: str = field(default="", compare=False)
+    unknown_labels: tuple[str, ...] = field(default=(), compare=False)
 
     def as_row(self) -> dict[str, Any]:
         """The CONTRACT columns (``uid`` .. ``signaled_on``) as a dict."""
@@ -73,7 +74,9 @@ class Question:
 
 
 #: Names of the CONTRACT columns, in table order.
-QUESTION_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Question) if f.name != "template")
+QUESTION_COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in fields(Question) if f.name not in ("template", "unknown_labels")
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from extractors import ExtractionError, NotAQuestion, Question, extract
 from extractors.http.client import FetchResult, PoliteClient
+from extractors.invariants import violations
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
 from warehouse.observation import Observation, Outcome
@@ -39,10 +40,15 @@ class Target:
 
 @dataclass(slots=True)
 class FieldFill:
-    """Per template generation: pages seen and how many filled each field."""
+    """Per template generation: pages seen, how many filled each field, how many
+    broke each question invariant, and the key-data labels no reader knows."""
 
     pages: dict[str, int] = field(default_factory=dict)
     filled: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: (template, invariant name) -> pages breaking it.
+    broken: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: (template, folded label) -> pages showing it.
+    unknown_labels: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def add(self, question: Question) -> None:
         template = question.template or "unknown"
@@ -51,12 +57,32 @@ class FieldFill:
             if value is not None:
                 key = (template, name)
                 self.filled[key] = self.filled.get(key, 0) + 1
+        for name in violations(question):
+            _bump(self.broken, (template, name), 1)
+        for label in question.unknown_labels:
+            _bump(self.unknown_labels, (template, label), 1)
 
     def merge(self, other: FieldFill) -> None:
         for template, count in other.pages.items():
             self.pages[template] = self.pages.get(template, 0) + count
-        for key, count in other.filled.items():
-            self.filled[key] = self.filled.get(key, 0) + count
+        for mine, theirs in (
+            (self.filled, other.filled),
+            (self.broken, other.broken),
+            (self.unknown_labels, other.unknown_labels),
+        ):
+            for key, count in theirs.items():
+                _bump(mine, key, count)
+
+    def broken_by_invariant(self) -> dict[str, int]:
+        """Pages breaking each invariant, all templates together."""
+        out: dict[str, int] = {}
+        for (_, name), count in self.broken.items():
+            _bump(out, name, count)
+        return out
+
+
+def _bump(counts: dict[Any, int], key: Any, by: int) -> None:
+    counts[key] = counts.get(key, 0) + by
 
 
 @dataclass(slots=True)

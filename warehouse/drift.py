@@ -24,6 +24,12 @@ Thresholds (module constants, documented in the README, "Drift alarms"):
   most this share (a renamed label gives 0).
 * ``FAILURE_SHARE`` (0.5): extraction errors on one field, or overall, on at
   least this share of the question pages received.
+* ``INVARIANT_SHARE`` (0.01): a question invariant
+  (:data:`extractors.invariants.INVARIANTS`) broken by at least this share of
+  this run's extracted pages, or of the warehouse's questions, and by at least
+  ``MIN_RUN_PAGES`` of them. ``status`` is always filled, so only an invariant
+  sees it go wrong (every question of an ended legislature read as ``open``);
+  a handful of odd pages is reported, not alarmed on.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ MIN_HISTORY_PAGES = 50
 HIGH_FILL = 0.90
 COLLAPSED_FILL = 0.05
 FAILURE_SHARE = 0.5
+INVARIANT_SHARE = 0.01
 #: Completed runs whose ``run_field_stats`` make up the history.
 HISTORY_RUNS = 30
 #: ``template:field`` pairs (or bare fields) an operator accepts as gone for good.
@@ -132,6 +139,15 @@ def extraction_alarms(extracted: int, errors_by_field: Mapping[str, int]) -> lis
         f"field {name} could not be read on {count}/{question_pages} question pages"
         for name, count in _worst(errors_by_field)
         if count >= MIN_RUN_PAGES and count >= FAILURE_SHARE * question_pages
+    ]
+
+
+def invariant_alarms(where: str, pages: int, broken: Mapping[str, int]) -> list[str]:
+    """One message per invariant broken by too many of ``pages`` (``where`` names them)."""
+    return [
+        f"invariant {name} broken by {count}/{pages} {where}"
+        for name, count in sorted(broken.items())
+        if count >= MIN_RUN_PAGES and count >= INVARIANT_SHARE * pages
     ]
 
 
@@ -227,13 +243,17 @@ def record_and_check(
     pages: Mapping[str, int],
     filled: Mapping[tuple[str, str], int],
     extracted: int,
+    broken: Mapping[str, int] | None = None,
 ) -> list[str]:
     """Record this run's fill in ``run_field_stats``, then return its drift alarms.
 
-    ``pages`` and ``filled`` are the run's ``FieldFill``. Recording comes first
-    so that even a run that alarms keeps its numbers for the post-mortem (its
-    ``failed`` state keeps them out of later histories).
+    ``pages`` and ``filled`` are the run's ``FieldFill``; ``broken``, the pages
+    of this run breaking each invariant. Recording comes first so that even a
+    run that alarms keeps its numbers for the post-mortem (its ``failed`` state
+    keeps them out of later histories). The warehouse's invariants are counted
+    after the run's loads, whatever the flow.
     """
+    from warehouse.checks import invariant_counts
     from warehouse.db import session
     from warehouse.runs import FieldStat, record_field_stats
 
@@ -242,5 +262,11 @@ def record_and_check(
         record_field_stats(con, run_id, [FieldStat(*row) for row in rows])
         past = history(con, run_id)
         errors = extraction_errors(con, run_id)
+        questions, stored = invariant_counts(con)
     run_fill = as_fill(rows)
-    return extraction_alarms(extracted, errors) + fill_alarms(run_fill, past, accepted_from_env())
+    return (
+        extraction_alarms(extracted, errors)
+        + fill_alarms(run_fill, past, accepted_from_env())
+        + invariant_alarms("pages extracted in this run", extracted, broken or {})
+        + invariant_alarms("questions in the warehouse", questions, stored)
+    )

@@ -155,7 +155,7 @@ def _has_replacement(question: Question) -> bool:
 
 #: The ``str`` columns of a question, read in one C call.
 _TEXT_VALUES = operator.attrgetter(
-    *(f.name for f in dataclasses.fields(Question) if "str" in str(f.type))
+    *(f.name for f in dataclasses.fields(Question) if str(f.type).startswith("str"))
 )
 
 

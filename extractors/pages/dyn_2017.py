@@ -36,7 +36,7 @@ from extractors.pages.common import author_id, resolve_uid, split_author
 from extractors.pages.dates import labelled_date, labelled_page
 from extractors.pages.dyn_current import check_answer
 from extractors.pages.labels import fold, is_label, starts_with_label, strip_label
-from extractors.pages.status import ANSWERED, derive_status
+from extractors.pages.status import ANSWERED, read_status
 from extractors.pages.text import clean, join_paragraphs, paragraphs
 from extractors.uid import Uid
 
@@ -75,7 +75,7 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
     keyed = _value_block(lines, "Date(s) clé(s)")
     question_text = _section(lines, "Texte de la question")
     answer_text = _section(lines, "Texte de la réponse")
-    outcome = derive_status(keyed, uid.type)
+    outcome = read_status([("Date(s) clé(s)", keyed)], [], uid.type, str(uid))
     answered = outcome.status == ANSWERED
     check_answer(uid, answered, answer_text)
     return Question(

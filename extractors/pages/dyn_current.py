@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -32,14 +33,20 @@ from extractors.pages.labels import (
     starts_with_label,
     strip_label,
 )
-from extractors.pages.status import ANSWERED, derive_status, has_status_line
+from extractors.pages.status import (
+    ANSWERED,
+    CONTENT_LABELS,
+    KNOWN_LABELS,
+    has_status_line,
+    read_status,
+)
 from extractors.pages.text import TAG_IDS, clean, inline_text, paragraphs
 from extractors.uid import Uid
 
 NAME = "dyn_current"
 
 _BLOC = "div.an-bloc._style-question"
-_CURRENT_LABELS = ("Dates", "Date de la séance", "Ministère répondant")
+_CURRENT_LABELS = ("Dates", "Date", "Date de clôture", "Date de la séance", "Ministère répondant")
 _CURRENT_KEYS = frozenset(label_key(label) for label in _CURRENT_LABELS)
 # What ends a ``p.h6`` label (value span, line break, link), and what it skips.
 _STOP_IDS = frozenset(TAG_IDS[name] for name in ("span", "br", "a"))
@@ -81,9 +88,11 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
         raise ExtractionError(str(uid), "page", "no question bloc (div.an-bloc._style-question)")
     index = key_data(bloc, rows)
     blocks = text_blocks(bloc)
-    dates = _lines(index.get("Dates"))
+    dated = [(label, _row_values(p)) for label, p in rows if label and label not in CONTENT_LABELS]
+    dates = [line for _, values in dated for line in values]
     seance = inline_text(index.get("Date de la séance"))
-    outcome = derive_status([*dates, seance, *(b.header for b in blocks)], uid.type)
+    headers = [b.header for b in blocks]
+    outcome = read_status(dated, headers, uid.type, str(uid))
     links = jo_links(bloc)
     author = split_author(inline_text(index.get("Auteur")) or _asked_by(blocks))
     question_text, answer_text = _texts(uid, blocks)
@@ -108,8 +117,13 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
         status=outcome.status, closed_on=outcome.closed_on,
         closure_reason=outcome.closure_reason,
         signaled_on=labelled_date(dates, "Question signalée le", "Question signalée au JO le"),
-        template=NAME,
+        template=NAME, unknown_labels=unknown_labels(label for label, _ in rows),
     )  # fmt: skip
+
+
+def unknown_labels(labels: Iterable[str]) -> tuple[str, ...]:
+    """The key-data labels (folded) no reader knows, once each: template drift to count."""
+    return tuple(dict.fromkeys(x for x in labels if x and x not in KNOWN_LABELS))
 
 
 def check_answer(uid: Uid, answered: bool, answer_text: str | None) -> None:
@@ -235,14 +249,14 @@ def _own_label(p: LexborNode) -> str:
     return label_key("".join(parts)) if parts else ""
 
 
-def _lines(node: LexborNode | None) -> list[str]:
-    """One line per value span (the "Dates" block), else the node's paragraphs."""
-    if node is None:
-        return []
-    spans = node.css("span._regular")
+def _row_values(p: LexborNode) -> list[str]:
+    """A key-data row's value lines: each value span's lines (split at ``<br>``),
+    else the row's own lines after its label."""
+    spans = p.css("span._regular")
     if spans:
-        return [line for line in (inline_text(s) for s in spans) if line]
-    return paragraphs(node)
+        return [line for span in spans for line in paragraphs(span)]
+    lines = paragraphs(p)
+    return lines[1:] if lines and label_key(lines[0]) == _own_label(p) else lines
 
 
 def _first_element(node: LexborNode) -> LexborNode | None:

@@ -28,8 +28,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from extractors.model import ExtractionError, Question
 from extractors.pages.common import author_id
 from extractors.pages.dates import parse_jo_page, parse_numeric_date
-from extractors.pages.labels import LabelIndex, starts_with_label, strip_label
-from extractors.pages.status import ANSWER_REASON, ANSWERED, derive_status
+from extractors.pages.labels import LabelIndex, label_key, starts_with_label, strip_label
+from extractors.pages.status import ANSWER_REASON, ANSWERED, read_status
 from extractors.pages.text import clean, inline_text, paragraphs
 from extractors.uid import TYPES, InvalidUid, Uid, make_uid, uid_in
 
@@ -41,6 +41,7 @@ EVENT_LINES: tuple[tuple[str, str | None], ...] = (
     ("Question publiée au JO le", "question"),
     ("Réponse publiée au JO le", "answer"),
     ("Question retirée le", "closure"),
+    ("Date de clôture", "closure"),
     ("Question signalée au JO le", "signaled"),
     ("Question signalée le", "signaled"),
     ("Date de signalement", "signaled"),
@@ -94,8 +95,15 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
     block = tree.css_first("div.question_publish_date")
     for line in (fix(p) for p in paragraphs(block)):  # one block per event line
         if line:
-            facts.add_event(_event_kind(line), line)
+            kind = _event_kind(line)
+            if kind is None and not _known_event(line):
+                facts.unread.append(line)  # read by the status rules, its label counted
+            facts.add_event(kind, line)
     return facts.build()
+
+
+def _known_event(line: str) -> bool:
+    return any(starts_with_label(line, label) for label, _ in EVENT_LINES)
 
 
 def _header_lines(header: LexborNode) -> list[tuple[str, LexborNode]]:
@@ -228,7 +236,7 @@ def page_uid(
 class Facts:
     """What a legacy or fiche page shows, turned into a :class:`Question` by :meth:`build`.
 
-    Status comes from :func:`extractors.pages.status.derive_status` over the
+    Status comes from :func:`extractors.pages.status.read_status` over the
     event lines that carry a date (a "Réponse publiée au JO le :" line left
     empty on an open question must not make it answered).
     """
@@ -241,6 +249,8 @@ class Facts:
         self.answer_text: str | None = None
         self.dates: dict[str, tuple[dt.date | None, int | None]] = {}
         self.status_lines: list[str] = []
+        #: Event lines no label of the table names: status rules still read them.
+        self.unread: list[str] = []
 
     def add_event(self, kind: str | None, line: str) -> None:
         """Record one event line; ``kind`` comes from a label table (``None``: no column)."""
@@ -259,7 +269,8 @@ class Facts:
             raise ExtractionError(uid, "author_name", "no author line")
         q_on, q_page = self.dates.get("question", (None, None))
         a_on, a_page = self.dates.get("answer", (None, None))
-        outcome = derive_status(self.status_lines, self.uid.type)
+        rows = [("", self.status_lines), *(("", [line]) for line in self.unread)]
+        outcome = read_status(rows, [], self.uid.type, uid)
         status, closed_on, reason = outcome.status, outcome.closed_on, outcome.closure_reason
         if status != ANSWERED and self.answer_text is not None:  # a text is an answer
             status, closed_on, reason = ANSWERED, a_on, ANSWER_REASON
@@ -281,4 +292,5 @@ class Facts:
             question_published_on=q_on, question_jo_page=q_page, answer_published_on=a_on,
             answer_jo_page=a_page, status=status, closed_on=closed_on, closure_reason=reason,
             signaled_on=signaled, template=self.template,
+            unknown_labels=tuple(label_key(line.partition(":")[0]) for line in self.unread),
         )  # fmt: skip

@@ -13,21 +13,24 @@ lower case, no accents), anchored at its start, so "Réponse publiée" and
 "REPONSE PUBLIEE" are one rule. Because folding keeps offsets, a reason
 captured by a pattern's ``reason`` group is returned as displayed.
 
-Generation modules collect the candidate lines (the "Dates" / "Date(s)
-clé(s)" block, the green answer header, the QG sitting line) and call
-:func:`derive_status`.
+Generation modules hand over the key-data rows (label and value lines:
+"Date", "Dates", "Date(s) clé(s)", "Date de cloture", any label but the
+content ones) and the answer and sitting headers to :func:`read_status`,
+which refuses a closure-looking row that no rule reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from extractors.model import ExtractionError
 from extractors.pages.dates import parse_date
-from extractors.pages.labels import fold
+from extractors.pages.labels import fold, label_key
 from extractors.pages.text import clean
 
 OPEN, ANSWERED, WITHDRAWN = "open", "answered", "withdrawn"
@@ -67,22 +70,32 @@ def _rule(
     return Rule(name, re.compile(pattern), status, reason, kinds)
 
 
+#: A closure row's label, folded: "Date de clôture", "Date de cloture", "Clôture".
+_CLOSURE = r"(?:date de )?clo?ture\b"
+#: A line that opens on a date, then a reason ("21/06/2022 - Retrait").
+_DATED = r"(?:le\s+)?(?:\d{1,2}(?:er)?\s+[a-z]+\s+\d{4}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
+_DATED += r"[\s,:;()\-–—]*"
+
 #: The ordered rule table. Order matters: a QG's sitting is its answer date,
 #: so it comes before the JO answer line; an answer wins over a later
 #: administrative closure line; specific closure wordings precede generic ones.
+#: An answer line names its date: a bare "Réponse publiée" is the reason of a
+#: closure row, read with that row's label and date (``closure_answer``).
 RULES: tuple[Rule, ...] = (
     _rule("qg_sitting", r"(date de la seance|.*\bposee\b.*\bseance\b)", ANSWERED, ANSWER_REASON,
           "QG"),
-    _rule("answer_published", r"reponse\b.*\bpubliee?\b", ANSWERED, ANSWER_REASON),
-    _rule("closure_answer", r"date de clo?ture\b.*\breponse publiee", ANSWERED, ANSWER_REASON),
+    _rule("answer_published", r"reponse\b.*\bpubliee?\b.*\d", ANSWERED, ANSWER_REASON),
+    _rule("closure_answer", _CLOSURE + r".*\breponse publiee", ANSWERED, ANSWER_REASON),
     _rule("withdrawn_with_reason", r"question retiree\b[^(]*\((?P<reason>[^)]+)\)", WITHDRAWN,
           None),
     _rule("withdrawn", r"question retiree\b", WITHDRAWN, "Retrait"),
-    _rule("closure_end_of_mandate", r"date de clo?ture\b.*\bfin de mandat", WITHDRAWN,
-          "Fin de mandat"),
-    _rule("closure_lapsed", r"date de clo?ture\b.*\bcaduc", WITHDRAWN, "Caducité"),
-    _rule("closure_withdrawal", r"date de clo?ture\b.*\bretrai", WITHDRAWN, "Retrait"),
-    _rule("closure_other", r"date de clo?ture\b", WITHDRAWN, None),
+    _rule("closure_end_of_mandate", _CLOSURE + r".*\bfin de mandat", WITHDRAWN, "Fin de mandat"),
+    _rule("closure_lapsed", _CLOSURE + r".*\bcadu[cq]", WITHDRAWN, "Caducité"),
+    _rule("closure_withdrawal", _CLOSURE + r".*\bretrai", WITHDRAWN, "Retrait"),
+    _rule("closure_other", _CLOSURE, WITHDRAWN, None),
+    _rule("dated_end_of_mandate", _DATED + r"fin de mandat\b", WITHDRAWN, "Fin de mandat"),
+    _rule("dated_lapsed", _DATED + r"cadu[cq]", WITHDRAWN, "Caducité"),
+    _rule("dated_withdrawal", _DATED + r"retrait\b", WITHDRAWN, "Retrait"),
     _rule("lapsed", r"(question )?(caduque?|caducite)\b", WITHDRAWN, "Caducité"),
     _rule("withdrawal", r"retrait\b", WITHDRAWN, "Retrait"),
     _rule("end_of_mandate", r"fin de mandat\b", WITHDRAWN, "Fin de mandat"),
@@ -119,6 +132,65 @@ def derive_status(lines: Iterable[str | None], type_: str) -> Outcome:
     rule = by_group[group]
     reason = rule.reason if rule.reason is not None else _displayed_reason(line, match)
     return Outcome(rule.status, parse_date(line), reason, rule.name)
+
+
+#: Key-data labels whose value is content, never a date or a status (folded).
+CONTENT_LABELS = frozenset(
+    label_key(label)
+    for label in ("Auteur", "Circonscription", "Type de question", "Numéro de la question",
+                  "Rubrique", "Tête d'analyse", "Analyse", "Ministère interrogé",
+                  "Ministère répondant", "Ministère attributaire")
+)  # fmt: skip
+#: Key-data labels of dated rows, read by the status rules (folded).
+DATE_LABELS = frozenset(
+    label_key(label)
+    for label in ("Date", "Dates", "Date(s) clé(s)", "Date de la séance", "Date de clôture",
+                  "Clôture")
+)  # fmt: skip
+#: Every key-data label the extractor knows; any other is template drift (counted).
+KNOWN_LABELS = CONTENT_LABELS | DATE_LABELS
+#: What a closure looks like (folded): such a row must be read by some rule.
+_CLOSURE_LIKE = re.compile(r"clo?ture|retir|retrait|cadu[cq]|fin de mandat")
+
+
+def read_status(
+    rows: Iterable[tuple[str, Sequence[str]]], others: Iterable[str | None], type_: str, uid: str
+) -> Outcome:
+    """:func:`derive_status` over key-data rows (label, value lines) and ``others``
+    (the answer and sitting headers).
+
+    Every row is read whatever its label, except the content rows
+    (:data:`CONTENT_LABELS`): line by line, and a row that looks like a closure
+    (label or value) also through :func:`row_lines`, which it must match:
+    otherwise ``ExtractionError`` on ``status``, since an ``open`` read from a
+    closure the rules miss is a lie.
+    """
+    lines = [line for line in others if line]
+    for label, values in rows:
+        if label_key(label) in CONTENT_LABELS:
+            continue
+        if not _CLOSURE_LIKE.search(fold(" ".join((label, *values)))):
+            lines += values  # its lines alone say all (an answer line names its date)
+            continue
+        candidates = row_lines(label, values)
+        if not any(has_status_line(line, type_) for line in candidates):
+            shown = " / ".join(values)
+            raise ExtractionError(
+                uid, "status", f"closure-like row {label!r}: {shown!r} matches no status rule"
+            )
+        lines += candidates
+    return derive_status(lines, type_)
+
+
+def row_lines(label: str, values: Sequence[str]) -> list[str]:
+    """The lines a row offers the rules: each value line, each two adjacent lines
+    joined (a date on one line, its reason on the next), and the label followed by
+    the whole value (a label "Date de clôture" carries the meaning of its value)."""
+    lines = list(values)
+    lines += [f"{first} {second}" for first, second in itertools.pairwise(values)]
+    if label and values:
+        lines.append(f"{label} : {' '.join(values)}")
+    return lines
 
 
 def has_status_line(line: str | None, type_: str) -> bool:

@@ -65,6 +65,12 @@ class ReportData:
     failures: list[Failure] = field(default_factory=list)
     failures_total: int = 0
     alarms: list[str] = field(default_factory=list)
+    #: Invariant name -> pages of this run breaking it.
+    broken: dict[str, int] = field(default_factory=dict)
+    #: Invariant name -> warehouse questions breaking it, after the run.
+    stored_broken: dict[str, int] = field(default_factory=dict)
+    #: (template, folded label) -> pages showing a key-data label no reader knows.
+    unknown_labels: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def run_logger() -> Logger:
@@ -85,7 +91,9 @@ def drift_alarms(db: Path, run_id: str, totals: Totals) -> list[str]:
     silently filling with NULLs is worse than a red run in the morning.
     """
     fill = totals.fill
-    alarms = drift.record_and_check(db, run_id, fill.pages, fill.filled, totals.extracted)
+    alarms = drift.record_and_check(
+        db, run_id, fill.pages, fill.filled, totals.extracted, fill.broken_by_invariant()
+    )
     logger = run_logger()
     for alarm in alarms:
         logger.error("drift alarm: %s", alarm)
@@ -95,6 +103,7 @@ def drift_alarms(db: Path, run_id: str, totals: Totals) -> list[str]:
 def run_report(db: Path, flow: str, run_id: str, totals: Totals, alarms: list[str]) -> str:
     """The run's outcome as markdown, with every failure's reason."""
     duration, failures, total = _run_facts(db, run_id)
+    fill = totals.fill
     data = ReportData(
         flow=flow,
         run_id=run_id,
@@ -102,12 +111,24 @@ def run_report(db: Path, flow: str, run_id: str, totals: Totals, alarms: list[st
         requests=totals.requests,
         pages_asked=totals.pages_asked,
         duration_s=duration,
-        templates=dict(totals.fill.pages),
+        templates=dict(fill.pages),
         failures=failures,
         failures_total=total,
         alarms=list(alarms),
+        broken=fill.broken_by_invariant(),
+        stored_broken=_stored_broken(db),
+        unknown_labels=dict(fill.unknown_labels),
     )
     return render(data)
+
+
+def _stored_broken(db: Path) -> dict[str, int]:
+    """The warehouse's questions breaking each invariant, now."""
+    from warehouse.checks import invariant_counts
+    from warehouse.db import session
+
+    with session(db) as con:
+        return invariant_counts(con)[1]
 
 
 def _run_facts(db: Path, run_id: str) -> tuple[float | None, list[Failure], int]:
@@ -147,12 +168,35 @@ def render(data: ReportData) -> str:
     if data.templates:
         shown = ", ".join(f"{t} {n}" for t, n in sorted(data.templates.items()))
         lines += ["", f"Pages extracted per template: {shown}."]
+    lines += _check_lines(data)
     if data.alarms:
         lines += ["", "## Drift alarms", ""]
         lines += [f"- {_cell(alarm, 500)}" for alarm in data.alarms]
         lines += ["", "Fix the extractor, then `anq reparse` (README, Run it nightly)."]
     lines += _failure_lines(data)
     return "\n".join(lines) + "\n"
+
+
+def _check_lines(data: ReportData) -> list[str]:
+    """Invariants broken (this run's pages, the warehouse) and unknown key-data labels."""
+    lines: list[str] = []
+    names = sorted(name for name in {*data.broken, *data.stored_broken}
+                   if data.broken.get(name) or data.stored_broken.get(name))  # fmt: skip
+    if names:
+        lines += ["", "## Invariants broken", "", "| invariant | pages of this run | "
+                  "questions in the warehouse |", "|---|---:|---:|"]  # fmt: skip
+        lines += [
+            f"| {name} | {data.broken.get(name, 0)} | {data.stored_broken.get(name, 0)} |"
+            for name in names
+        ]
+    if data.unknown_labels:
+        lines += ["", "## Unknown key-data labels", "", "| template | label | pages |",
+                  "|---|---|---:|"]  # fmt: skip
+        lines += [
+            f"| {template} | {_cell(label, 100)} | {count} |"
+            for (template, label), count in sorted(data.unknown_labels.items())
+        ]
+    return lines
 
 
 def _failure_lines(data: ReportData) -> list[str]:

@@ -35,11 +35,11 @@ def harness() -> Iterator[None]:
 
 def _serve(site: SiteServer, numbers: range, *, drifted: bool) -> None:
     for n in numbers:
-        uid = f"QANR5L16QE{n}"
+        uid = f"QANR5L17QE{n}"
         html = render_question(uid=uid, rubrique=f"Rubrique {n % 7}")
         if drifted:
             html = html.replace("Rubrique :", "Thématique :")
-        site.pages[f"/dyn/16/questions/{uid}"] = html.encode()
+        site.pages[f"/dyn/17/questions/{uid}"] = html.encode()
 
 
 def _run_row(db: Path, run_id: str) -> tuple[str, str | None, str | None]:
@@ -68,7 +68,7 @@ def _last_run(db: Path) -> tuple[str, str, str | None, str | None]:
 
 def _backfill(site: SiteServer, db: Path, low: int, high: int) -> object:
     return backfill(
-        legislature=16, types=["QE"], from_number=low, to_number=high,
+        legislature=17, types=["QE"], from_number=low, to_number=high,
         base_url=site.base_url, db=str(db), rate=0, return_state=True,
     )  # fmt: skip
 
@@ -87,7 +87,7 @@ def test_renamed_label_fails_the_run_and_names_the_field(tmp_path: Path) -> None
         assert small.is_completed()  # type: ignore[attr-defined]
 
         code = cli.main(
-            ["backfill", "--legislature", "16", "--type", "QE", "--from-number", "64",
+            ["backfill", "--legislature", "17", "--type", "QE", "--from-number", "64",
              "--to-number", "99", "--db", str(db), "--base-url", site.base_url, "--rate", "0"]
         )  # fmt: skip
 

@@ -107,3 +107,25 @@ def test_counts_of_other_flows_are_shown_too() -> None:
     text = render(_data(counts={"reparsed": 120, "extraction_errors": 2}))
     assert "| reparsed | 120 |" in text and "| extraction errors | 2 |" in text
     assert "| new questions | 0 |" in text
+
+
+def test_report_counts_broken_invariants_of_the_run_and_the_warehouse() -> None:
+    text = render(
+        _data(
+            broken={"open_in_ended_legislature": 3},
+            stored_broken={"open_in_ended_legislature": 40, "closed_before_asked": 0},
+        )
+    )
+    lines = text.splitlines()
+    assert "| open_in_ended_legislature | 3 | 40 |" in lines
+    assert not any(line.startswith("| closed_before_asked") for line in lines)
+
+
+def test_report_lists_unknown_labels_per_template() -> None:
+    text = render(_data(unknown_labels={("dyn_current", "date de renvoi"): 7}))
+    assert "| dyn_current | date de renvoi | 7 |" in text.splitlines()
+
+
+def test_report_without_broken_invariant_or_unknown_label_has_no_such_section() -> None:
+    text = render(_data())
+    assert "## Invariants broken" not in text and "## Unknown key-data labels" not in text

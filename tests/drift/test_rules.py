@@ -159,3 +159,35 @@ def test_record_and_check_end_to_end_on_a_database(tmp_path: Path) -> None:
             [run_id],
         ).fetchone()
     assert recorded == (25, 0)
+
+
+@pytest.mark.parametrize(
+    ("pages", "count", "alarm", "why"),
+    [
+        (40_000, 12_000, True, "every unanswered question of an ended legislature open"),
+        (2000, 20, True, "exactly at both thresholds"),
+        (2000, 19, False, "under MIN_RUN_PAGES: a handful of odd pages"),
+        (10_000, 99, False, "under 1% of the pages"),
+        (25, 25, True, "every page of a small run"),
+        (0, 0, False, "nothing extracted"),
+    ],
+)
+def test_invariant_alarm_thresholds(pages: int, count: int, alarm: bool, why: str) -> None:
+    found = drift.invariant_alarms("pages", pages, {"open_in_ended_legislature": count})
+    assert bool(found) is alarm, why
+
+
+def test_invariant_alarm_names_the_invariant_and_the_counts() -> None:
+    found = drift.invariant_alarms("questions in the warehouse", 100, {"closed_before_asked": 30})
+    assert found == ["invariant closed_before_asked broken by 30/100 questions in the warehouse"]
+
+
+def test_record_and_check_alarms_on_this_runs_broken_pages(tmp_path: Path) -> None:
+    db = tmp_path / "anq.duckdb"
+    with session(db) as con:
+        run_id = start_run(con, "sync", {})
+    broken = {"open_in_ended_legislature": 30}
+    alarms = drift.record_and_check(db, run_id, {}, {}, extracted=30, broken=broken)
+    assert alarms == [
+        "invariant open_in_ended_legislature broken by 30/30 pages extracted in this run"
+    ]

@@ -24,7 +24,7 @@ def _pages() -> dict[str, bytes]:
     for n in range(1, LAST + 1):
         if n in GONE:
             continue
-        uid = make_uid(16, "QE", n)
+        uid = make_uid(17, "QE", n)
         answered = n % 3 == 0
         html = render_question(
             uid=str(uid),
@@ -45,7 +45,7 @@ def site() -> Iterator[SiteServer]:
 def _backfill(site: SiteServer, db: Path, workers: str) -> Done:
     return anq(
         "backfill",
-        *("--legislature", "16", "--type", "QE", "--from-number", "1"),
+        *("--legislature", "17", "--type", "QE", "--from-number", "1"),
         *("--to-number", str(LAST + 5), "--batch-size", "80"),
         *("--rate", "0", "--workers", workers, "--db", str(db), "--base-url", site.base_url),
         env={"ANQ_NOW": NOW},

@@ -69,6 +69,25 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "type": "QOSD", "status": "open", "question_published_on": D(2024, 11, 5),
         "question_jo_page": None, "answer_text": None, "closed_on": None,
     },
+    "qe_closure_row_split": {
+        "uid": "QANR5L15QE40001", "status": "withdrawn", "closed_on": D(2022, 6, 21),
+        "closure_reason": "Fin de mandat", "question_published_on": D(2021, 11, 30),
+        "answer_published_on": None, "answer_text": None, "unknown_labels": (),
+    },
+    "qe_closure_row_inline": {
+        "status": "withdrawn", "closed_on": D(2022, 6, 21), "closure_reason": "Fin de mandat",
+        "question_published_on": D(2021, 11, 30),
+    },
+    "qe_unknown_label": {
+        "status": "withdrawn", "closed_on": D(2022, 6, 21),
+        "unknown_labels": ("date de renvoi en commission",),
+    },
+    "qosd_closure_row_split": {
+        "uid": "QANR5L16QOSD12", "type": "QOSD", "status": "withdrawn",
+        "closed_on": D(2022, 6, 21), "closure_reason": "Fin de mandat",
+        "question_published_on": D(2021, 11, 5), "answer_published_on": None,
+        "answer_text": None,
+    },
     "qosd_answered": {
         "status": "answered", "question_published_on": D(2023, 1, 10),
         "answer_published_on": D(2023, 1, 18), "closed_on": D(2023, 1, 18),
@@ -82,6 +101,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 DRIFTED = {
     "qe_drift_answer_missing": "answer_text",
     "qe_drift_no_title_no_text": "title",
+    "qe_drift_closure_unread": "status",
 }
 
 

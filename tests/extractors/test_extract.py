@@ -37,6 +37,18 @@ PAGES: dict[str, dict[str, Any]] = {
         "uid": "QANR5L15QE31", "closed_on": D(2022, 6, 21), "closure_reason": "Fin de mandat",
         "author_group": "Gauche démocrate et républicaine - NUPES", "question_jo_page": None,
     },
+    "qe_closure_row_inline": {
+        "uid": "QANR5L15QE44415", "closed_on": D(2022, 6, 21), "closure_reason": "Fin de mandat",
+        "question_published_on": D(2022, 2, 22), "closure_row": "inline",
+    },
+    "qe_closure_row_split": {
+        "uid": "QANR5L16QE33", "closed_on": D(2024, 6, 9), "closure_reason": "Retrait",
+        "closure_row": "split", "signaled_on": D(2023, 5, 2),
+    },
+    "qosd_closure_row_split": {
+        "uid": "QANR5L16QOSD8", "closed_on": D(2024, 6, 9), "closure_reason": "Fin de mandat",
+        "closure_row": "split", "question_jo_page": None,
+    },
     "qe_no_group_no_id": {"uid": "QANR5L16QE9", "author_group": None, "author_id": None},
     "qg": {
         "uid": "QANR5L16QG12", "answer_heading": "TITRE DE SÉANCE",

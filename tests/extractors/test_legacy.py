@@ -142,6 +142,13 @@ EXPECTED: list[tuple[str, str, object]] = [
     ("qosd_open.html", "status", "open"),
     ("qosd_open.html", "answer_text", None),
     ("qosd_open.html", "question_jo_page", 3990),
+    ("qe_closure_line.html", "status", "withdrawn"),
+    ("qe_closure_line.html", "closed_on", D(2017, 6, 18)),
+    ("qe_closure_line.html", "closure_reason", "Fin de mandat"),
+    ("qe_closure_line.html", "unknown_labels", ()),
+    ("qe_open.html", "unknown_labels", ()),
+    ("qe_unknown_event.html", "status", "open"),
+    ("qe_unknown_event.html", "unknown_labels", ("date de transmission",)),
 ]  # fmt: skip
 
 
@@ -208,6 +215,13 @@ def test_drifted_page_fails_loudly_naming_the_field() -> None:
     with pytest.raises(ExtractionError) as error:
         _extract(html)
     assert (error.value.uid, error.value.field) == ("QANR5L14QE90010", "question_published_on")
+
+
+def test_closure_line_no_rule_reads_fails_on_status() -> None:
+    html = (PAGES / "legacy" / "qe_drift_closure_unread.html").read_text(encoding="utf-8")
+    with pytest.raises(ExtractionError) as error:
+        _extract(html)
+    assert (error.value.uid, error.value.field) == ("QANR5L14QE90001", "status")
 
 
 def test_the_page_names_its_question_whatever_the_url() -> None:

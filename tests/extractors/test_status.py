@@ -48,6 +48,18 @@ CASES = {
         "QE", ["Date de cloture : 3 mai 2019 (décès)"],
         Outcome("withdrawn", D(2019, 5, 3), "Décès", "closure_other"),
     ),
+    "dated_end_of_mandate": (
+        "QE", ["21 juin 2022 Fin de mandat"],
+        Outcome("withdrawn", D(2022, 6, 21), "Fin de mandat", "dated_end_of_mandate"),
+    ),
+    "dated_lapsed": (
+        "QOSD", ["19/06/2012 (Caducité)"],
+        Outcome("withdrawn", D(2012, 6, 19), "Caducité", "dated_lapsed"),
+    ),
+    "dated_withdrawal": (
+        "QE", ["21/06/2022 - Retrait"],
+        Outcome("withdrawn", D(2022, 6, 21), "Retrait", "dated_withdrawal"),
+    ),
     "lapsed": (
         "QE", ["Caducité le 19/06/2012"],
         Outcome("withdrawn", D(2012, 6, 19), "Caducité", "lapsed"),

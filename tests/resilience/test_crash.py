@@ -43,14 +43,14 @@ def _populate(site: FixtureSite) -> None:
                 answer_paragraphs=[f"Réponse {n}."],
                 answer_published_on=dt.date(2024, 12, 1),
             )
-        site.put(f"QANR5L16QE{n}", **fields)
+        site.put(f"QANR5L17QE{n}", **fields)
 
 
 def _args(db: Path, base_url: str) -> list[str]:
     return [
         "backfill",
         *("--db", str(db), "--base-url", base_url, "--rate", "0"),
-        *("--legislature", "16", "--type", "QE", "--from-number", "1"),
+        *("--legislature", "17", "--type", "QE", "--from-number", "1"),
         *("--to-number", str(PAGES)),
     ]
 
@@ -147,7 +147,7 @@ def test_no_page_fetched_twice_once_loaded(story: dict[str, Any]) -> None:
 
 def test_resume_fetches_the_rest(story: dict[str, Any]) -> None:
     """Every number not settled at the kill is asked for by the resume."""
-    rest = {path_of(f"QANR5L16QE{n}") for n in range(1, PAGES + 1)} - {
+    rest = {path_of(f"QANR5L17QE{n}") for n in range(1, PAGES + 1)} - {
         path_of(uid) for uid in story["settled_at_kill"]
     }
     assert rest <= {r.path for r in story["log2"]}

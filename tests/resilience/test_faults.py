@@ -37,9 +37,9 @@ TODAY = dt.datetime.now(dt.UTC).date()
 NOW2 = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=2)
 QE, QOSD = 30, 4
 GAP, ERROR_PAGE = 9, 20
-FAILS_ALL_TRIES = "QANR5L16QE14"
-RETRY_AFTER_2 = "QANR5L16QE5"
-TOO_SLOW = "QANR5L16QE17"
+FAILS_ALL_TRIES = "QANR5L17QE14"
+RETRY_AFTER_2 = "QANR5L17QE5"
+TOO_SLOW = "QANR5L17QE17"
 RATE = 5
 
 
@@ -47,7 +47,7 @@ def _populate(site: FixtureSite) -> None:
     """QE 1..30 (a 404 gap, a 200 error page), QOSD 1..4; every third QE answered;
     open ones alternately young (daily refresh) and over a year old (weekly)."""
     for n in range(1, QE + 1):
-        uid = f"QANR5L16QE{n}"
+        uid = f"QANR5L17QE{n}"
         if n == GAP:
             continue
         if n == ERROR_PAGE:
@@ -69,7 +69,7 @@ def _populate(site: FixtureSite) -> None:
             )
         site.put(uid, **fields)
     for n in range(1, QOSD + 1):
-        site.put(f"QANR5L16QOSD{n}", question_published_on=TODAY - dt.timedelta(days=n))
+        site.put(f"QANR5L17QOSD{n}", question_published_on=TODAY - dt.timedelta(days=n))
 
 
 def _faults(server: SiteServer) -> None:
@@ -92,7 +92,7 @@ def _faults(server: SiteServer) -> None:
 def _common(tmp: Path, base_url: str, rate: str = "0") -> list[str]:
     return [
         *("--db", str(tmp / "anq.duckdb"), "--base-url", base_url, "--rate", rate),
-        *("--legislature", "16", "--type", "QE", "--type", "QOSD", "--miss-run", "3"),
+        *("--legislature", "17", "--type", "QE", "--type", "QOSD", "--miss-run", "3"),
     ]
 
 
@@ -118,7 +118,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         steps["failures2"] = query(db, "SELECT uid, run_id, resolved_at FROM failures")
         server.clear_faults()
         with session(db, read_only=True) as con:
-            steps["due"] = {str(t.uid) for t in due_targets(con, NOW2, [16], ["QE", "QOSD"])}
+            steps["due"] = {str(t.uid) for t in due_targets(con, NOW2, [17], ["QE", "QOSD"])}
         server.clear_log()
         env = {"ANQ_NOW": NOW2.isoformat(timespec="seconds")}
         steps["sync3"] = anq("sync", *_common(tmp, server.base_url, str(RATE)), env=env)

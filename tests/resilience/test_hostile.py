@@ -3,7 +3,7 @@ written outside the archive (whose paths come from validated uids only), and
 the run goes on. A page that fails to parse is archived first, recorded with
 its field, and picked up by ``anq reparse`` once the extractor can read it.
 
-Site: QE 1..30 of legislature 16, hostile pages spaced out so that discovery
+Site: QE 1..30 of legislature 17, hostile pages spaced out so that discovery
 (which counts a failure as a miss) walks past them.
 """
 
@@ -29,15 +29,15 @@ from warehouse.archive import RawArchive
 pytestmark = [pytest.mark.slow]
 
 PAGES = 30
-OVERSIZE_DECLARED = "QANR5L16QE3"
-OVERSIZE_CHUNKED = "QANR5L16QE6"
-OFF_HOST = "QANR5L16QE9"
-DRIFTED = "QANR5L16QE12"
-OTHER_UID = "QANR5L16QE15"
-GARBLED = "QANR5L16QE18"
-GARBAGE = "QANR5L16QE21"
+OVERSIZE_DECLARED = "QANR5L17QE3"
+OVERSIZE_CHUNKED = "QANR5L17QE6"
+OFF_HOST = "QANR5L17QE9"
+DRIFTED = "QANR5L17QE12"
+OTHER_UID = "QANR5L17QE15"
+GARBLED = "QANR5L17QE18"
+GARBAGE = "QANR5L17QE21"
 HOSTILE = {OVERSIZE_DECLARED, OVERSIZE_CHUNKED, OFF_HOST, DRIFTED, OTHER_UID, GARBLED, GARBAGE}
-VALID = {f"QANR5L16QE{n}" for n in range(1, PAGES + 1)} - HOSTILE
+VALID = {f"QANR5L17QE{n}" for n in range(1, PAGES + 1)} - HOSTILE
 
 #: What ``failures`` must say of each hostile page: (stage, field, words in the error).
 RECORDED = {
@@ -45,7 +45,7 @@ RECORDED = {
     OVERSIZE_CHUNKED: ("refused", None, "exceeds the 5000000-byte cap"),
     OFF_HOST: ("refused", None, "redirect to another host refused: evil.example"),
     DRIFTED: ("extract", "answer_text", "answer announced but no answer text"),
-    OTHER_UID: ("extract", None, "page holds QANR5L16QE99, not QANR5L16QE15"),
+    OTHER_UID: ("extract", None, "page holds QANR5L17QE99, not QANR5L17QE15"),
     GARBLED: ("fetch", None, "decode error after 4 tries"),
 }
 
@@ -64,7 +64,7 @@ raise SystemExit(main(["reparse", "--db", sys.argv[1]]))
 def _drifted_page() -> bytes:
     """tests/fixtures' drifted page (answer announced, text gone), renumbered 9912 -> 12."""
     raw = (FIXTURES / "pages" / "dyn_current" / "qe_drift_answer_missing.html").read_bytes()
-    return raw.replace(b"9912", DRIFTED.removeprefix("QANR5L16QE").encode())
+    return raw.replace(b"9912", DRIFTED.removeprefix("QANR5L17QE").encode())
 
 
 def _populate(server: SiteServer) -> None:
@@ -72,9 +72,9 @@ def _populate(server: SiteServer) -> None:
     for uid in sorted(VALID):
         site.put(uid, title=f"Titre {uid}")
     server.pages[path_of(DRIFTED)] = _drifted_page()
-    server.pages[path_of(OTHER_UID)] = render_question(uid="QANR5L16QE99").encode()
+    server.pages[path_of(OTHER_UID)] = render_question(uid="QANR5L17QE99").encode()
     server.pages[path_of(GARBAGE)] = bytes(range(256)) * 40 + b"../../../etc/passwd\x00"
-    server.redirects[path_of(OFF_HOST)] = "http://evil.example/dyn/16/questions/QANR5L16QE9"
+    server.redirects[path_of(OFF_HOST)] = "http://evil.example/dyn/17/questions/QANR5L17QE9"
     server.add_fault(Fault.oversize(6_000_000), pattern=path_of(OVERSIZE_DECLARED))
     server.add_fault(
         Fault.oversize(6_000_000, declare_length=False), pattern=path_of(OVERSIZE_CHUNKED)
@@ -92,7 +92,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         steps["sync"] = anq(
             "sync",
             *("--db", str(db), "--base-url", server.base_url, "--rate", "0"),
-            *("--legislature", "16", "--type", "QE"),
+            *("--legislature", "17", "--type", "QE"),
         )
     steps["files"] = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     steps["questions"] = {r[0] for r in query(db, "SELECT uid FROM questions")}
@@ -113,7 +113,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return steps
 
 
-@pytest.mark.parametrize("uid", ["NOTAUID", "QANR5L16QE1/../../../tmp/x", "QANR5L16XX1"])
+@pytest.mark.parametrize("uid", ["NOTAUID", "QANR5L17QE1/../../../tmp/x", "QANR5L17XX1"])
 def test_fetch_refuses_a_bad_uid(uid: str) -> None:
     done = anq("fetch", uid, "--db", "/nonexistent/never-created.duckdb")
     lines = done.err.strip().splitlines()
@@ -163,13 +163,13 @@ def test_drifted_page_archived_before_parsing(story: dict[str, Any]) -> None:
 
 def test_nothing_written_outside_the_archive(story: dict[str, Any]) -> None:
     """Only the database, its lock and WAL, and the one pack the uids asked for lead to."""
-    allowed = {"anq.duckdb", "anq.duckdb.lock", "anq.duckdb.wal", "anq-raw/16/QE/0000.pack"}
+    allowed = {"anq.duckdb", "anq.duckdb.lock", "anq.duckdb.wal", "anq-raw/17/QE/0000.pack"}
     assert set(story["files"]) - allowed == set()
 
 
 def test_the_pack_holds_only_pages_asked_for(story: dict[str, Any]) -> None:
     index = packs.PackIndex()
-    packs.refresh(story["tmp"] / "anq-raw" / "16" / "QE" / "0000.pack", index)
+    packs.refresh(story["tmp"] / "anq-raw" / "17" / "QE" / "0000.pack", index)
     assert {uid for uid, _sha in index.entries} == set(story["raw"])
 
 

@@ -50,7 +50,7 @@ def _args(db: Path, base_url: str) -> list[str]:
     return [
         "sync",
         *("--db", str(db), "--base-url", base_url, "--rate", str(RATE)),
-        *("--legislature", "16", "--type", "QE", "--miss-run", "3", "--batch-size", "5"),
+        *("--legislature", "17", "--type", "QE", "--miss-run", "3", "--batch-size", "5"),
     ]
 
 
@@ -62,7 +62,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, procs: Any) -> dict[str, Any
     with SiteServer(seed=6) as server:
         site = FixtureSite(server)
         for n in range(1, PAGES + 1):
-            site.put(f"QANR5L16QE{n}", question_published_on=dt.date(2024, 3, 1))
+            site.put(f"QANR5L17QE{n}", question_published_on=dt.date(2024, 3, 1))
         for fault in (Fault.status(500), Fault.truncate(), Fault.reset()):
             server.add_fault(fault, pattern="/dyn/*", probability=1 - 0.8 ** (1 / 3))
         first = procs(_args(db, server.base_url), tmp / "first")

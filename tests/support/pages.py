@@ -35,7 +35,14 @@ answer_jo_page         int or ``None``
 signaled_on            ``datetime.date`` or ``None`` ("Question signalée le ...")
 closed_on              withdrawal date, or ``None``
 closure_reason         shown after the withdrawal date (``"Fin de mandat"``)
+closure_row            ``None``: the closure is a line of the "Dates" block;
+                       ``"inline"`` / ``"split"``: as the live site prints it, a
+                       "Date de cloture :" row of its own, the date and the reason
+                       on one line or split by ``<br>``
 =====================  ==========================================================
+
+The dated block is labelled "Date :" when it holds one line, "Dates :" otherwise
+(as the live site does).
 
 Values are inserted HTML-escaped, so any text round-trips.
 ``render_not_found()`` is the site's 200 error page ("La page demandée
@@ -77,6 +84,7 @@ _DEFAULTS: dict[str, Any] = {
     "signaled_on": None,
     "closed_on": None,
     "closure_reason": None,
+    "closure_row": None,
 }
 
 
@@ -264,7 +272,16 @@ def _key_data(f: dict[str, Any]) -> str:
                         f"séance, parue dans le journal officiel le {day}"))  # fmt: skip
     if uid.type != "QG":
         rows.append(_dates_block(f))
+    if f["closed_on"] is not None and f["closure_row"] is not None:
+        rows.append(_closure_row(f))
     return "\n".join(rows)
+
+
+def _closure_row(f: dict[str, Any]) -> str:
+    """The live site's own row: "Date de cloture :" then the date and the reason."""
+    between = " " if f["closure_row"] == "inline" else "<br/>"
+    value = f"{french_date(f['closed_on'])}{between}{escape(f['closure_reason'] or '')}"
+    return f'<p class="h6 _colored-primary">Date de cloture :\n  <br/>\n<span class="_regular">{value}</span>\n</p>'
 
 
 def _dates_block(f: dict[str, Any]) -> str:
@@ -275,14 +292,15 @@ def _dates_block(f: dict[str, Any]) -> str:
         lines.append(("Question signalée le", f["signaled_on"], ""))
     if f["answer_published_on"] is not None:
         lines.append(("Réponse publiée le", f["answer_published_on"], ""))
-    if f["closed_on"] is not None:
+    if f["closed_on"] is not None and f["closure_row"] is None:
         lines.append(("Date de cloture :", f["closed_on"], f" {f['closure_reason'] or ''}"))
     spans = "\n<br/>\n".join(
         f'<span class="_regular"> {label} <a class="link" href="https://questions.assemblee-nationale.fr/static/jo.pdf">'
         f"{french_date(day)}</a>{escape(rest)}</span>"
         for label, day, rest in lines
     )
-    return f'<p class="h6 _colored-primary">\n  Dates   :\n  <br/>\n{spans}\n</p>'
+    label = "Date" if len(lines) == 1 else "Dates"
+    return f'<p class="h6 _colored-primary">\n  {label}   :\n  <br/>\n{spans}\n</p>'
 
 
 def expected_question(url: str | None = None, **kw: Any) -> Question:
