@@ -62,8 +62,10 @@ raise SystemExit(main(["reparse", "--db", sys.argv[1]]))
 
 
 def _drifted_page() -> bytes:
-    """tests/fixtures' drifted page (answer announced, text gone), renumbered 9912 -> 12."""
+    """tests/fixtures' drifted page (answer announced, text gone), renumbered
+    QANR5L16QE9912 -> DRIFTED (the site's questions are of the 17th)."""
     raw = (FIXTURES / "pages" / "dyn_current" / "qe_drift_answer_missing.html").read_bytes()
+    raw = raw.replace(b"QANR5L16", b"QANR5L17").replace(b"/dyn/16/", b"/dyn/17/")
     return raw.replace(b"9912", DRIFTED.removeprefix("QANR5L17QE").encode())
 
 
