@@ -1,8 +1,9 @@
 """The life of one run: lock, ``runs`` row, the shared pipeline, the outcome.
 
 Every fetching or loading flow opens a :class:`Run` with :func:`open_run`, so
-that locking, crash marking, counting, the run report and drift alarms are
-written once. The Prefect-facing parts (logger, artifact) are isolated in
+that locking, crash marking, stopping on a signal (:mod:`flows.stopping`),
+counting, the run report and drift alarms are written once. The
+Prefect-facing parts (logger, artifact) are isolated in
 ``flows.report.run_report``.
 """
 
@@ -20,9 +21,9 @@ from extractors.http.client import PoliteClient
 from flows import progress
 from flows.config import Settings
 from flows.loading import Loader
-from flows.pipeline import BatchResult, Fetcher, Pipeline, Target, summarise
+from flows.pipeline import BatchResult, Pipeline, Target, summarise
+from flows.stopping import RunStopped, Stopper
 from flows.totals import Totals
-from flows.workers import ProcessFetcher
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
 from warehouse.runs import finish_run, start_run
@@ -40,7 +41,7 @@ class Run:
         flow: str,
         settings: Settings,
         run_id: str,
-        pipeline: Fetcher | None,
+        pipeline: Pipeline | None,
         loader: Loader | None = None,
     ):
         self.flow = flow
@@ -58,6 +59,7 @@ class Run:
         """
         if self.pipeline is None or self.loader is None:
             raise RuntimeError(f"{self.flow} runs without network")
+        self.pipeline.check()
         observations, requests = self.pipeline.fetch(targets)
         result = summarise(observations, requests)
         self.totals.add(result, len(targets))
@@ -131,14 +133,15 @@ def open_run(
     """Lock the warehouse, record the run, yield it, and record how it ended."""
     from flows.report import run_report as reporting
 
-    with hold_run_lock(settings.db):
+    with hold_run_lock(settings.db), Stopper().installed() as stopper:
         with session(settings.db) as con:
             run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
         client = PoliteClient(settings.base_url, rate=settings.rate) if network else None
         writer = Writer(settings.db)
         pipeline, loader = None, None
         if client is not None:
-            pipeline = _fetcher(settings, client)
+            archive = RawArchive(settings.archive)
+            pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
         run = Run(flow, settings, run_id, pipeline, loader)
         try:
@@ -147,12 +150,13 @@ def open_run(
         except BaseException as err:
             _close(loader, writer)
             state = "failed" if isinstance(err, Exception) else "crashed"
-            _finish(settings.db, run_id, state, f"{type(err).__name__}: {err}", None)
+            stopped = isinstance(err, RunStopped)
+            _finish(settings.db, run_id, state, str(err) if stopped else _describe(err), None)
+            if stopped:
+                stopper.exit_soon()
             raise
         finally:
             _close(loader, writer)
-            if pipeline is not None:
-                pipeline.close()
             if client is not None:
                 client.close()
         alarms = reporting.drift_alarms(settings.db, run_id, run.totals)
@@ -169,11 +173,8 @@ def open_run(
             raise RunFailed("; ".join(alarms))
 
 
-def _fetcher(settings: Settings, client: PoliteClient) -> Fetcher:
-    """This run's fetching: in this process, or over fetch worker processes."""
-    local = Pipeline(client, RawArchive(settings.archive), settings.clock_now)
-    workers = settings.fetch_workers()
-    return local if workers == 1 else ProcessFetcher(local, settings, workers)
+def _describe(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"
 
 
 def _close(loader: Loader | None, writer: Writer) -> None:
