@@ -10,7 +10,7 @@ Prefect-facing parts (logger, artifact) are isolated in
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,14 @@ class Run:
         run_id: str,
         pipeline: Pipeline | None,
         loader: Loader | None = None,
+        on_stop: Callable[[RunStopped], None] | None = None,
     ):
         self.flow = flow
         self.settings = settings
         self.run_id = run_id
         self.pipeline = pipeline
         self.loader = loader
+        self.on_stop = on_stop
         self.totals = Totals()
 
     def batch(self, targets: list[Target]) -> BatchResult:
@@ -59,8 +61,13 @@ class Run:
         """
         if self.pipeline is None or self.loader is None:
             raise RuntimeError(f"{self.flow} runs without network")
-        self.pipeline.check()
-        observations, requests = self.pipeline.fetch(targets)
+        try:
+            self.pipeline.check()
+            observations, requests = self.pipeline.fetch(targets)
+        except RunStopped as stop:
+            if self.on_stop is not None:  # recorded now, before Prefect handles the failure
+                self.on_stop(stop)
+            raise
         result = summarise(observations, requests)
         self.totals.add(result, len(targets))
         self.totals.add_counts(self.loader.submit(observations, requests))
@@ -143,17 +150,13 @@ def open_run(
             archive = RawArchive(settings.archive)
             pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
-        run = Run(flow, settings, run_id, pipeline, loader)
+        end = _ender(settings.db, run_id, loader, writer, stopper)
+        run = Run(flow, settings, run_id, pipeline, loader, on_stop=end)
         try:
             yield run
             run.flush()
         except BaseException as err:
-            _close(loader, writer)
-            state = "failed" if isinstance(err, Exception) else "crashed"
-            stopped = isinstance(err, RunStopped)
-            _finish(settings.db, run_id, state, str(err) if stopped else _describe(err), None)
-            if stopped:
-                stopper.exit_soon()
+            end(err)
             raise
         finally:
             _close(loader, writer)
@@ -173,8 +176,24 @@ def open_run(
             raise RunFailed("; ".join(alarms))
 
 
-def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"
+def _ender(
+    db: Path, run_id: str, loader: Loader | None, writer: Writer, stopper: Stopper
+) -> Callable[[BaseException], None]:
+    """Record once how the run failed; a stopped run then has a few seconds to exit."""
+    ended: list[BaseException] = []
+
+    def end(err: BaseException) -> None:
+        if ended:
+            return
+        ended.append(err)
+        _close(loader, writer)
+        state = "failed" if isinstance(err, Exception) else "crashed"
+        stopped = isinstance(err, RunStopped)
+        _finish(db, run_id, state, str(err) if stopped else f"{type(err).__name__}: {err}", None)
+        if stopped:
+            stopper.exit_soon()
+
+    return end
 
 
 def _close(loader: Loader | None, writer: Writer) -> None:

@@ -52,6 +52,9 @@ def story(
         run = procs(_fetch_args(db, site.base_url), tmp / "run")
         wait_for(lambda: bool(site.held) or not run.running(), STARTUP, "a page request")
         steps["held"] = list(site.held)
+        if not run.running():
+            early = run.wait()
+            pytest.fail(f"anq ended before the signal ({early.code}): {early.err[-3000:]}")
         time.sleep(0.5)  # well inside the request: the client's own timeouts are far longer
         sent = time.monotonic()
         (os.killpg if group else os.kill)(run.pid, signum)
