@@ -8,21 +8,16 @@ child process, and reports:
 
 * pages/s over the flow run itself (``runs.finished_at - runs.started_at``),
   and over the whole command (the Prefect API's start included);
-* peak RSS (``VmHWM``) of the ``anq`` process and, apart, of its fetch
-  workers and of the Prefect API process it talks to, for 500 and for N
-  pages, to show that memory does not grow with the corpus.
+* peak RSS (``VmHWM``) of the ``anq`` process and, apart, of the Prefect
+  API process it talks to, for 500 and for N pages, to show that memory
+  does not grow with the corpus.
 
 Two set-ups: ``anq``'s default (no ``PREFECT_API_URL``: ``anq`` starts a
 temporary Prefect API in a child process of its own, ``flows/api.py``) and
 ``--server`` (a ``prefect server`` on 127.0.0.1 and ``PREFECT_API_URL`` set,
 as the nightly deployment runs; its peak RSS covers both runs).
 
-Usage: ``uv run python bench/bench_pipeline.py [--pages 5000] [--server] [--repeat 3]
-[--workers N]``
-
-The fetch worker processes (``flows/workers.py``; two on this machine with
-``--rate 0``, none with ``--workers 1``) are reported apart: their count and
-peak RSS each, read just before the run stops them.
+Usage: ``uv run python bench/bench_pipeline.py [--pages 6000] [--server] [--repeat 3]``
 """
 
 from __future__ import annotations
@@ -74,27 +69,13 @@ def stop_and_measure(child):  # the API child's peak and CPU, read just before i
     stop(child)
 
 api.ApiChild.stop = stop_and_measure
-
-from flows import workers
-workers_seen = []
-close = workers.ProcessFetcher.close
-
-def close_and_measure(fetcher):  # the fetch workers' peaks and CPU, read just before they stop
-    pool = fetcher._pool
-    for proc in (pool._processes or {}).values() if pool is not None else ():
-        workers_seen.append((hwm(proc.pid), cpu(proc.pid)))
-    close(fetcher)
-
-workers.ProcessFetcher.close = close_and_measure
 code = main(sys.argv[1:])
 usage = resource.getrusage(resource.RUSAGE_SELF)
 api_kb, api_cpu = max(api_seen, default=(0, 0.0))
 # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child forked
 # from this bench (which holds every served page) would inherit its peak.
 print(json.dumps({"code": code, "maxrss_kb": hwm(), "api_kb": api_kb, "api_cpu": api_cpu,
-                  "cpu": usage.ru_utime + usage.ru_stime,
-                  "workers": len(workers_seen), "workers_kb": sum(kb for kb, _ in workers_seen),
-                  "workers_cpu": sum(c for _, c in workers_seen)}))
+                  "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
 
@@ -131,9 +112,7 @@ def prefect_env(workdir: Path, name: str) -> dict[str, str]:
     }
 
 
-def run(
-    pages: int, site: LoopbackSite, workdir: Path, api: str | None, workers: int | None
-) -> dict[str, float]:
+def run(pages: int, site: LoopbackSite, workdir: Path, api: str | None) -> dict[str, float]:
     """One ``anq backfill`` of ``pages`` numbers into a fresh file."""
     db = workdir / f"bench-{pages}-{'server' if api else 'ephemeral'}-{time.time_ns()}.duckdb"
     args = [
@@ -152,7 +131,6 @@ def run(
         str(db),
         "--base-url",
         site.base_url,
-        *(["--workers", str(workers)] if workers else []),
     ]
     env = prefect_env(workdir, "prefect")
     if api:
@@ -184,9 +162,6 @@ def run(
         "api_mb": result["api_kb"] / 1024,
         "cpu_s": result["cpu"],
         "api_cpu_s": result["api_cpu"],
-        "workers": result["workers"],
-        "workers_mb": result["workers_kb"] / 1024,
-        "workers_cpu_s": result["workers_cpu"],
     }
 
 
@@ -243,10 +218,9 @@ def report(rows: list[dict[str, float]], server_mb: float | None) -> None:
     """Per size: the best run, the spread of the flow rate, and the highest peaks."""
     print(
         "| pages | runs | flow run (s) | pages/s (flow), best [spread] | whole command (s) "
-        "| pages/s (command) | anq peak RSS (MB) | fetch workers peak RSS (MB) "
-        "| Prefect API peak RSS (MB) | CPU s, anq + workers + API |"
+        "| pages/s (command) | anq peak RSS (MB) | Prefect API peak RSS (MB) | CPU s, anq + API |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     peaks = {}
     for pages in sorted({int(r["pages"]) for r in rows}):
         same = [r for r in rows if r["pages"] == pages]
@@ -254,14 +228,12 @@ def report(rows: list[dict[str, float]], server_mb: float | None) -> None:
         rates = sorted(r["flow_pps"] for r in same)
         fastest = min(same, key=lambda r: r["wall_s"])
         peaks[pages] = max(r["maxrss_mb"] for r in same)
-        workers = max(same, key=lambda r: r["workers_mb"])
-        fleet = f"{workers['workers']} × {workers['workers_mb'] / max(1, workers['workers']):.0f}"
         api = f"{max(r['api_mb'] for r in same):.0f}" if server_mb is None else "(server)"
         print(
             f"| {pages} | {len(same)} | {best['flow_s']:.1f} | {best['flow_pps']:.0f} "
             f"[{rates[0]:.0f}-{rates[-1]:.0f}] | {fastest['wall_s']:.1f} "
-            f"| {fastest['wall_pps']:.0f} | {peaks[pages]:.0f} | {fleet} | {api} "
-            f"| {best['cpu_s']:.1f} + {best['workers_cpu_s']:.1f} + {best['api_cpu_s']:.1f} |"
+            f"| {fastest['wall_pps']:.0f} | {peaks[pages]:.0f} | {api} "
+            f"| {best['cpu_s']:.1f} + {best['api_cpu_s']:.1f} |"
         )
     if server_mb is not None:
         print(f"prefect server peak RSS over all runs: {server_mb:.0f} MB")
@@ -271,10 +243,9 @@ def report(rows: list[dict[str, float]], server_mb: float | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pages", type=int, default=5000)
+    parser.add_argument("--pages", type=int, default=6000)
     parser.add_argument("--server", action="store_true", help="run against a prefect server")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each size")
-    parser.add_argument("--workers", type=int, help="anq --workers (default: anq's own choice)")
     args = parser.parse_args()
     pad = padding()
     pages = {f"/dyn/16/questions/QANR5L16QE{n}": page(n, pad) for n in range(1, args.pages + 1)}
@@ -291,8 +262,8 @@ def main() -> None:
         api = server[0] if server else None
         for _ in range(args.repeat):
             rows += [
-                run(500, site, Path(tmp), api, args.workers),
-                run(args.pages, site, Path(tmp), api, args.workers),
+                run(500, site, Path(tmp), api),
+                run(args.pages, site, Path(tmp), api),
             ]
             print(json.dumps(rows[-2:]), flush=True)
         if server is not None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from extractors import ExtractionError, NotAQuestion, Question, extract
 from extractors.http.client import FetchResult, PoliteClient
@@ -98,45 +98,95 @@ class BatchResult:
     extracted: int
 
 
-class Fetcher(Protocol):
-    """What a run fetches batches with: :class:`Pipeline`, or
-    :class:`flows.workers.ProcessFetcher` over worker processes."""
-
-    def fetch(self, targets: Sequence[Target]) -> tuple[list[Observation], int]: ...
-
-    def close(self) -> None: ...
-
-
 #: Pages in flight at once. The pacer still spaces request *starts* at
 #: ``--rate``; the threads only overlap waiting on the network with hashing,
 #: compressing and parsing (zlib, hashlib and socket reads release the GIL).
 WORKERS = 4
 
+#: How often (seconds) the waiting thread looks whether the run must stop.
+WAKE = 0.2
+
+
+def _never() -> None:
+    """A run that cannot be stopped from outside (tests, benchmarks)."""
+
 
 @dataclass(slots=True)
 class Pipeline:
-    """The pieces a run's fetching shares: one polite client, one archive, a clock."""
+    """The pieces a run's fetching shares: one polite client, one archive, a clock.
+
+    ``check`` is called while a batch is waited for and raises to abandon it
+    (:class:`flows.stopping.RunStopped`): the page threads are daemons that
+    nobody joins, so a thread stuck in a socket read cannot hold the run.
+    """
 
     client: PoliteClient
     archive: RawArchive
     clock: Clock
     workers: int = WORKERS
+    check: Callable[[], None] = _never
 
     def fetch(self, targets: Sequence[Target]) -> tuple[list[Observation], int]:
         """Fetch, archive and extract every target; the observations and the requests made."""
         before = self.client.requests_made
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="anq-page") as pool:
-            # Each page runs in a copy of this thread's context, so Prefect's run
-            # context (and with it the uid-first log lines) reaches the threads.
-            futures = [
-                pool.submit(copy_context().run, observe, self.client, self.archive, t, self.clock)
-                for t in targets
-            ]
-            observations = [future.result() for future in futures]
-        return observations, self.client.requests_made - before
+        batch = _Batch(self, targets)
+        for _ in range(min(self.workers, len(targets))):
+            # Each thread runs in a copy of this thread's context, so Prefect's run
+            # context (and with it the uid-first log lines) reaches it.
+            work = copy_context().run
+            threading.Thread(target=work, args=(batch.work,), name="anq-page", daemon=True).start()
+        try:
+            while not batch.done.wait(WAKE):
+                self.check()
+        finally:
+            batch.abandoned = True  # a no-op once done; else no thread takes another page
+        return batch.results(), self.client.requests_made - before
 
-    def close(self) -> None:
-        """Nothing of its own to release: the client is the run's to close."""
+
+class _Batch:
+    """One batch's pages, taken in turn by the page threads; ``done`` when all are in."""
+
+    def __init__(self, pipeline: Pipeline, targets: Sequence[Target]) -> None:
+        self.pipeline = pipeline
+        self.targets = list(targets)
+        self.observations: list[Observation | None] = [None] * len(self.targets)
+        self.error: BaseException | None = None
+        self.abandoned = False
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._next = 0
+        self._left = len(self.targets)
+        if not self.targets:
+            self.done.set()
+
+    def work(self) -> None:
+        """A page thread: observe pages until none is left (or the batch is abandoned)."""
+        p = self.pipeline
+        while (i := self._take()) is not None:
+            try:
+                self.observations[i] = observe(p.client, p.archive, self.targets[i], p.clock)
+            except BaseException as err:  # raised in the waiting thread, as a pool would
+                self.error = self.error or err
+            with self._lock:
+                self._left -= 1
+                if self._left == 0 or self.error is not None:
+                    self.done.set()
+
+    def _take(self) -> int | None:
+        with self._lock:
+            if self.abandoned or self.error is not None or self._next >= len(self.targets):
+                return None
+            self._next += 1
+            return self._next - 1
+
+    def results(self) -> list[Observation]:
+        """Every page's observation, in the targets' order (the first error raised)."""
+        if self.error is not None:
+            raise self.error
+        done = [obs for obs in self.observations if obs is not None]
+        if len(done) != len(self.targets):
+            raise RuntimeError(f"{len(self.targets) - len(done)} pages of the batch unanswered")
+        return done
 
 
 def summarise(observations: Sequence[Observation], requests: int) -> BatchResult:

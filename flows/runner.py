@@ -1,15 +1,16 @@
 """The life of one run: lock, ``runs`` row, the shared pipeline, the outcome.
 
 Every fetching or loading flow opens a :class:`Run` with :func:`open_run`, so
-that locking, crash marking, counting, the run report and drift alarms are
-written once. The Prefect-facing parts (logger, artifact) are isolated in
+that locking, crash marking, stopping on a signal (:mod:`flows.stopping`),
+counting, the run report and drift alarms are written once. The
+Prefect-facing parts (logger, artifact) are isolated in
 ``flows.report.run_report``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,9 @@ from extractors.http.client import PoliteClient
 from flows import progress
 from flows.config import Settings
 from flows.loading import Loader
-from flows.pipeline import BatchResult, Fetcher, Pipeline, Target, summarise
+from flows.pipeline import BatchResult, Pipeline, Target, summarise
+from flows.stopping import RunStopped, Stopper
 from flows.totals import Totals
-from flows.workers import ProcessFetcher
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
 from warehouse.runs import finish_run, start_run
@@ -40,14 +41,16 @@ class Run:
         flow: str,
         settings: Settings,
         run_id: str,
-        pipeline: Fetcher | None,
+        pipeline: Pipeline | None,
         loader: Loader | None = None,
+        on_stop: Callable[[RunStopped], None] | None = None,
     ):
         self.flow = flow
         self.settings = settings
         self.run_id = run_id
         self.pipeline = pipeline
         self.loader = loader
+        self.on_stop = on_stop
         self.totals = Totals()
 
     def batch(self, targets: list[Target]) -> BatchResult:
@@ -58,7 +61,13 @@ class Run:
         """
         if self.pipeline is None or self.loader is None:
             raise RuntimeError(f"{self.flow} runs without network")
-        observations, requests = self.pipeline.fetch(targets)
+        try:
+            self.pipeline.check()
+            observations, requests = self.pipeline.fetch(targets)
+        except RunStopped as stop:
+            if self.on_stop is not None:  # recorded now, before Prefect handles the failure
+                self.on_stop(stop)
+            raise
         result = summarise(observations, requests)
         self.totals.add(result, len(targets))
         self.totals.add_counts(self.loader.submit(observations, requests))
@@ -131,28 +140,26 @@ def open_run(
     """Lock the warehouse, record the run, yield it, and record how it ended."""
     from flows.report import run_report as reporting
 
-    with hold_run_lock(settings.db):
+    with hold_run_lock(settings.db), Stopper().installed() as stopper:
         with session(settings.db) as con:
             run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
         client = PoliteClient(settings.base_url, rate=settings.rate) if network else None
         writer = Writer(settings.db)
         pipeline, loader = None, None
         if client is not None:
-            pipeline = _fetcher(settings, client)
+            archive = RawArchive(settings.archive)
+            pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
-        run = Run(flow, settings, run_id, pipeline, loader)
+        end = _ender(settings.db, run_id, loader, writer, stopper)
+        run = Run(flow, settings, run_id, pipeline, loader, on_stop=end)
         try:
             yield run
             run.flush()
         except BaseException as err:
-            _close(loader, writer)
-            state = "failed" if isinstance(err, Exception) else "crashed"
-            _finish(settings.db, run_id, state, f"{type(err).__name__}: {err}", None)
+            end(err)
             raise
         finally:
             _close(loader, writer)
-            if pipeline is not None:
-                pipeline.close()
             if client is not None:
                 client.close()
         alarms = reporting.drift_alarms(settings.db, run_id, run.totals)
@@ -169,11 +176,24 @@ def open_run(
             raise RunFailed("; ".join(alarms))
 
 
-def _fetcher(settings: Settings, client: PoliteClient) -> Fetcher:
-    """This run's fetching: in this process, or over fetch worker processes."""
-    local = Pipeline(client, RawArchive(settings.archive), settings.clock_now)
-    workers = settings.fetch_workers()
-    return local if workers == 1 else ProcessFetcher(local, settings, workers)
+def _ender(
+    db: Path, run_id: str, loader: Loader | None, writer: Writer, stopper: Stopper
+) -> Callable[[BaseException], None]:
+    """Record once how the run failed; a stopped run then has a few seconds to exit."""
+    ended: list[BaseException] = []
+
+    def end(err: BaseException) -> None:
+        if ended:
+            return
+        ended.append(err)
+        _close(loader, writer)
+        state = "failed" if isinstance(err, Exception) else "crashed"
+        stopped = isinstance(err, RunStopped)
+        _finish(db, run_id, state, str(err) if stopped else f"{type(err).__name__}: {err}", None)
+        if stopped:
+            stopper.exit_soon()
+
+    return end
 
 
 def _close(loader: Loader | None, writer: Writer) -> None:

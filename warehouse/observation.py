@@ -1,8 +1,7 @@
 """What became of one page asked for during a run: the unit the pipeline hands to the loader.
 
-Its own module, free of DuckDB and Arrow, because fetch worker processes
-(:mod:`flows.workers`) build observations and send them back: importing
-:mod:`warehouse.load` there would cost each worker ~40 MB for nothing.
+Its own module, free of DuckDB and Arrow: the pipeline that builds
+observations (:mod:`flows.pipeline`) needs nothing of :mod:`warehouse.load`.
 """
 
 from __future__ import annotations

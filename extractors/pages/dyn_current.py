@@ -62,21 +62,10 @@ def matches(tree: LexborHTMLParser) -> bool:
     return any(label in _CURRENT_KEYS for label, _ in rows)  # rows hold label keys
 
 
-#: One-slot memo: the last tree (a strong reference, so its identity cannot be
-#: reused), its question bloc and that bloc's ``p.h6`` rows with their labels.
-#: :func:`matches` reads them, :func:`parse` of the same tree reuses them.
-_memo: tuple[LexborHTMLParser, LexborNode | None, list[tuple[str, LexborNode]]] | None = None
-
-
 def _labelled(tree: LexborHTMLParser) -> tuple[LexborNode | None, list[tuple[str, LexborNode]]]:
     """The question bloc of ``tree`` and its ``p.h6`` rows as (own label, node)."""
-    global _memo
-    memo = _memo  # one read: another thread may replace it meanwhile
-    if memo is not None and memo[0] is tree:
-        return memo[1], memo[2]
     bloc = tree.css_first(_BLOC)
     rows = [(_own_label(p), p) for p in bloc.css("p.h6")] if bloc is not None else []
-    _memo = (tree, bloc, rows)
     return bloc, rows
 
 

@@ -79,8 +79,8 @@ def focus(text: str) -> str:
 
     Everything a question page says is in its ``<main>`` (the text, the key
     data) and its ``<head>`` (``og:url``, ``<title>``); the site's menus and
-    footer around it are three quarters of the bytes and lexbor spends ~85%
-    of its time on them (measured: 1.1 ms vs 0.14 ms per page). Cutting is
+    footer around it are three quarters of the bytes and most of lexbor's
+    time (bench/bench_extract.py). Cutting is
     done on the raw text with plain ``find``; pages without a ``<main>``
     (legacy, fiche) are parsed whole.
     """

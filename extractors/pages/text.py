@@ -15,9 +15,8 @@ are written"):
   joined by one space, inline tags add nothing. selectolax's own ``text()``
   cannot do this (``a<br>b`` gives ``ab``), hence the walker.
 
-Speed matters (thousands of pages per second on one core; ~1 µs a node in
-Python): leaves and elements holding one text node skip the walker, which is
-iterative (no recursion limit) and normalises whitespace once per paragraph.
+The walker is iterative (no recursion limit) and normalises whitespace once
+per walk, not once per paragraph.
 """
 
 from __future__ import annotations
@@ -83,7 +82,6 @@ _BREAK = "\x00"
 
 #: Characters removed outright: invisible, and never a word separator on these pages.
 _INVISIBLE_CHARS = "\u200b\ufeff\u00ad"
-_INVISIBLE = {ord(ch): None for ch in _INVISIBLE_CHARS}
 
 
 def clean(text: str | None) -> str | None:
@@ -92,16 +90,12 @@ def clean(text: str | None) -> str | None:
     The result is exactly ``" ".join(text.split())`` once the invisible
     characters are removed: every Unicode whitespace character (``\\xa0``,
     ``\\u202f``, tabs, newlines, ...) becomes a space, runs collapse, the ends
-    are stripped (see :func:`_normalise` for how, cheaply).
+    are stripped (see :func:`_normalise` for how).
     """
     if text is None:
         return None
     return _normalise(text).strip(" ") or None
 
-
-#: Below this length ``split``/``join`` is cheaper than the character scans (measured
-#: crossover: 900-1,000 characters of French text with no-break spaces).
-_SHORT = 1024
 
 #: Every character ``str.split()`` splits on but the plain space (tested against
 #: the Unicode database in tests/extractors/test_text.py).
@@ -148,8 +142,7 @@ def paragraphs(node: LexborNode | None) -> list[str]:
     """
     if node is None:
         return []
-    quick = _single_text(node)
-    return quick if quick is not None else _walk(node)
+    return _walk(node)
 
 
 def _walk(node: LexborNode) -> list[str]:
@@ -177,11 +170,6 @@ def _walk(node: LexborNode) -> list[str]:
             elif kind == _BR:
                 add(" " if in_cell else _BREAK)
             elif kind != _SKIP:
-                if kind == _INLINE:  # <strong>, <i>, <a>... holding one text: no descent
-                    child = item.first_child
-                    if child is not None and child.next is None and child.tag_id == _TEXT_ID:
-                        add(child.text_content or "")
-                        continue
                 stack.append((children, closing))
                 if kind == _INLINE:
                     closing = ""
@@ -211,7 +199,7 @@ def split_paragraphs(text: str) -> list[str]:
     Exactly ``[clean(p) for p in text.split(_BREAK)]`` without the blanks, but
     whitespace is normalised over the whole text at once: runs of spaces never
     cross a ``_BREAK`` (not whitespace), so only the ends of each piece are
-    left to strip (measured faster than two ``replace`` passes over the text).
+    left to strip.
     lexbor never leaves a NUL in a text node (its tokenizer drops or replaces
     it; tests/extractors/test_text.py pins this), so ``_BREAK`` cannot come
     from the page.
@@ -220,22 +208,19 @@ def split_paragraphs(text: str) -> list[str]:
     return [p for p in (piece.strip(" ") for piece in flat.split(_BREAK)) if p]
 
 
+# Kept for speed, not for clarity: it pays in bench/bench_extract.py.
 def _normalise(text: str) -> str:
     """Invisible characters removed, every whitespace a space, runs collapsed.
 
     The ends may or may not be stripped: callers strip them. Printable text
     can only hold plain spaces (every other whitespace and the invisible
-    characters are not printable). ``split``/``join`` allocates a string per
-    word (~11 ns a character, 0.1 ms for a long answer), so long values
-    instead replace the whitespace characters they hold (one-character ``in``
-    and ``replace`` run at memchr speed) and then collapse doubled spaces.
+    characters are not printable). Rather than ``split``/``join``, which
+    allocates a string per word, the whitespace characters a text holds are
+    replaced (one-character ``in`` and ``replace`` run at memchr speed) and
+    doubled spaces collapsed.
     """
     if text.isprintable():
         return _collapse(text)
-    if len(text) < _SHORT:  # split/join: cheaper than the character scans here
-        if "\u200b" in text or "\ufeff" in text or "\u00ad" in text:
-            text = text.translate(_INVISIBLE)
-        return " ".join(text.split())
     return _collapse(_spaces_to_space(text))
 
 
@@ -262,20 +247,3 @@ def join_paragraphs(paras: list[str]) -> str | None:
     """Join already-built paragraphs the CONTRACT way (one blank line), dropping blanks."""
     kept = [p for p in (clean(x) for x in paras) if p]
     return "\n\n".join(kept) if kept else None
-
-
-# --- shortcuts that give the walker's result ----------------------------------
-
-
-def _single_text(node: LexborNode) -> list[str] | None:
-    """An element (not skipped) whose only child is a text node: that text."""
-    child = node.first_child
-    if child is None:  # a leaf: a text node is its own text, any other holds none
-        text = clean(node.text_content) if node.tag_id == _TEXT_ID else None
-        return [text] if text else []
-    if child.next is not None or not child.is_text_node:
-        return None
-    if not node.is_element_node or node.tag_id in _SKIP_IDS:
-        return None
-    text = clean(child.text_content)
-    return [text] if text else []

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from extractors.pages.status import Outcome, read_status, row_lines
 
 from extractors.model import ExtractionError
+from extractors.pages.status import Outcome, read_status, row_lines
 from tests.conftest import sample_path
 
 D = dt.date
