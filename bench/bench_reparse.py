@@ -45,7 +45,7 @@ from warehouse.load import Observation, load_batch  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402
 
 CHILD = """
-import json, sys
+import json, resource, sys
 from flows.cli import main
 
 def proc(name, key):
@@ -53,8 +53,9 @@ def proc(name, key):
         return int(next(l for l in f if l.startswith(key)).split()[1])
 
 code = main(sys.argv[1:])
+usage = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"code": code, "hwm_kb": proc("status", "VmHWM"),
-                  "written": proc("io", "write_bytes")}))
+                  "written": proc("io", "write_bytes"), "cpu": usage.ru_utime + usage.ru_stime}))
 """
 T0 = dt.datetime(2026, 1, 5, 2, 0)
 SNAPSHOT = (
@@ -149,6 +150,7 @@ def reparse(db: Path, workdir: Path, pages: int) -> dict[str, float]:
         "flow_s": row[0],
         "wall_s": wall,
         "hwm_mb": result["hwm_kb"] / 1024,
+        "cpu_s": result["cpu"],
         "written_mb": result["written"] / 1e6,
         "size_mb": size(db) / 1e6,
     }
@@ -166,16 +168,18 @@ def main() -> None:
         logged = build(db, args.pages, args.answered)
         built, before = size(db), snapshot(db)
         print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB")
-        print("| run | flow (s) | pages/s (flow) | command (s) | pages/s (command) "
-              "| peak RSS (MB) | written (MB) | file (MB) | × built | tables identical |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        print(
+            "| run | flow (s) | pages/s (flow) | command (s) | pages/s (command) | CPU (s) "
+            "| peak RSS (MB) | written (MB) | file (MB) | × built | tables identical |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for n in range(1, args.runs + 1):
             r = reparse(db, Path(tmp), logged)
             same = snapshot(db) == before
             print(f"| {n} | {r['flow_s']:.1f} | {r['flow_pps']:.0f} | {r['wall_s']:.1f} "
-                  f"| {r['wall_pps']:.0f} | {r['hwm_mb']:.0f} | {r['written_mb']:.0f} "
-                  f"| {r['size_mb']:.1f} | {r['size_mb'] * 1e6 / built:.2f} | {same} |",
-                  flush=True)  # fmt: skip
+                  f"| {r['wall_pps']:.0f} | {r['cpu_s']:.1f} | {r['hwm_mb']:.0f} "
+                  f"| {r['written_mb']:.0f} | {r['size_mb']:.1f} "
+                  f"| {r['size_mb'] * 1e6 / built:.2f} | {same} |", flush=True)  # fmt: skip
     print(f"load average after: {os.getloadavg()}")
 
 
