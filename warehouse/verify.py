@@ -92,7 +92,7 @@ def _listing(con: duckdb.DuckDBPyConnection, db: Path | None) -> Iterable[tuple[
     if db is None or not Path(db).exists():
         return []
     con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS source (READ_ONLY)")
-    con.execute(f"CREATE TEMP TABLE listed AS {_LISTED}")
+    con.execute(f"CREATE TABLE listed AS {_LISTED}")  # in memory; seen by the cursor too
     con.execute("DETACH source")
     cur = con.cursor()
     cur.execute("SELECT * FROM listed ORDER BY legislature, type, thousand, uid, sha256")

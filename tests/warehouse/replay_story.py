@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import duckdb
 from extractors.model import Question
 from extractors.uid import Uid
 from tests.warehouse.conftest import T0, answered, question, rows, uid
+from warehouse import packs
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, connect
 from warehouse.load import Observation, load_batch
@@ -21,6 +23,7 @@ from warehouse.replay import ReplayResult, reparse_file
 DAY = dt.timedelta(days=1)
 TABLES = ("questions", "question_versions")
 Extractor = Callable[[bytes, str], Question | None]
+Q1 = str(uid(1))
 
 
 class FakeSite:
@@ -120,3 +123,59 @@ def fixed(site: FakeSite) -> Extractor:
         return None if found is None else dataclasses.replace(found, title=f"{found.title} (fixed)")
 
     return extract
+
+
+# Damage done to q1's records in the archive; each returns the offset of the
+# damaged record's data when the record can still be found.
+
+
+def record(archive: RawArchive, body: bytes) -> tuple[Path, int, int, int]:
+    """Where q1's record of ``body`` is: its pack, header offset, data offset, data length."""
+    sha = hashlib.sha256(body).hexdigest()
+    pack = archive.pack_path(uid(1))
+    with pack.open("rb") as handle:
+        for key, at, start, length in packs.walk(handle, 0, pack.stat().st_size):
+            if key == (Q1, sha):
+                return pack, at, start, length
+    raise AssertionError(f"no record of {body!r}")
+
+
+def flip_byte(archive: RawArchive) -> int | None:
+    pack, _at, start, length = record(archive, b"C")
+    raw = bytearray(pack.read_bytes())
+    raw[start + length - 6] ^= 0x01  # inside the gzip trailer's CRC
+    pack.write_bytes(bytes(raw))
+    return start
+
+
+def wrong_digest(archive: RawArchive) -> int | None:
+    pack, at, _start, _length = record(archive, b"C")
+    raw = pack.read_bytes()
+    sha = hashlib.sha256(b"C").hexdigest().encode()
+    wrong = hashlib.sha256(b"not C").hexdigest().encode()
+    pack.write_bytes(raw[:at] + raw[at:].replace(sha, wrong, 1))
+    return None
+
+
+def truncate(archive: RawArchive) -> int | None:
+    pack, _at, start, length = record(archive, b"D broken")  # the pack's last record
+    with pack.open("r+b") as handle:
+        handle.truncate(start + length // 2)
+    return None
+
+
+def zero_stretch(archive: RawArchive) -> int | None:
+    pack, at, _start, _length = record(archive, b"C")
+    with pack.open("r+b") as handle:
+        handle.seek(at - 8)  # the end of the record before, and C's header
+        handle.write(bytes(40))
+    return None
+
+
+DAMAGE: dict[str, tuple[Callable[[RawArchive], int | None], int]] = {
+    # name: (damage it, damaged raw_pages rows of q1: C is logged twice)
+    "flipped byte": (flip_byte, 2),
+    "wrong digest": (wrong_digest, 2),
+    "truncated": (truncate, 1),
+    "zeroed stretch": (zero_stretch, 3),  # the record before C loses its end too
+}
