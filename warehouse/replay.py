@@ -148,8 +148,8 @@ def _replay(
     """Read and extract each batch while the one before it loads (DuckDB lets go of the GIL)."""
     damaged: set[str] = set()
     pending: Future[object] | None = None
-    with ThreadPoolExecutor(1, thread_name_prefix="anq-replay") as loader:
-        for pages in _fetch_order(con.cursor(), pattern, batch_size):
+    with con.cursor() as reader, ThreadPoolExecutor(1, thread_name_prefix="anq-replay") as loader:
+        for pages in _fetch_order(reader, pattern, batch_size):
             batch = [
                 obs
                 for page in pages

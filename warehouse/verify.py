@@ -9,7 +9,8 @@ listed apart: a crash mid-append leaves one by design, and it matters only
 if it took a listed page with it, which the listing check then reports.
 
 The warehouse is read once, at the start, into an in-memory copy of its
-``(uid, sha256)`` pairs, so a run may start while the archive is checked.
+``(uid, sha256)`` pairs (DuckDB spills it to disk past 128 MB), so a run may
+start while the archive is checked.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import duckdb
 from extractors.uid import InvalidUid, parse_uid
 from warehouse import packs
 from warehouse.archive import ArchiveCorrupt, RawArchive, checked_body
+from warehouse.db import session
 
 _SUFFIX = ".html.gz"
 
@@ -34,7 +36,7 @@ SELECT DISTINCT uid, sha256,
     CAST(regexp_extract(uid, '^QANR5L([0-9]+)', 1) AS INTEGER) AS legislature,
     regexp_extract(uid, '^QANR5L[0-9]+([A-Z]+)', 1) AS type,
     CAST(regexp_extract(uid, '([0-9]+)$', 1) AS INTEGER) // 1000 AS thousand
-FROM source.raw_pages
+FROM raw_pages
 """
 
 
@@ -91,9 +93,10 @@ def _listing(con: duckdb.DuckDBPyConnection, db: Path | None) -> Iterable[tuple[
     """The listed pairs in pack order, copied out so the warehouse is let go at once."""
     if db is None or not Path(db).exists():
         return []
-    con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS source (READ_ONLY)")
-    con.execute(f"CREATE TABLE listed AS {_LISTED}")  # in memory; seen by the cursor too
-    con.execute("DETACH source")
+    with session(db, read_only=True) as source:  # waits, like a run, if a writer holds it
+        con.register("incoming", source.sql(_LISTED).to_arrow_reader())
+        con.execute("CREATE TABLE listed AS SELECT * FROM incoming")  # in memory
+        con.unregister("incoming")
     cur = con.cursor()
     cur.execute("SELECT * FROM listed ORDER BY legislature, type, thousand, uid, sha256")
     chunks: Iterable[list[tuple[Any, ...]]] = iter(lambda: cur.fetchmany(4096), [])
