@@ -129,7 +129,11 @@ def reparse(db: Path, workdir: Path, pages: int) -> dict[str, float]:
         [sys.executable, "-c", CHILD, "reparse", "--db", str(db)],
         capture_output=True,
         text=True,
-        env=prefect_env(workdir, "prefect"),
+        # a loaded machine may take minutes to start the temporary API
+        env={
+            **prefect_env(workdir, "prefect"),
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900",
+        },
         cwd=REPO,
         check=False,
     )
