@@ -1,77 +1,56 @@
-"""``anq reparse``: rebuild questions and their history from the raw archive; no network."""
+"""``anq reparse``: rebuild questions and their history from the raw archive; no network.
+
+The archive is replayed through the load path into a fresh file that then
+replaces the warehouse (:mod:`warehouse.replay`). A page the archive cannot
+give back keeps its question's rows as they were; the run then ends
+``failed``, naming each damaged record.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from extractors import ExtractionError, Question, extract
-from extractors.uid import Uid
 from flows import progress
-from flows.runner import Run, open_run
+from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
 from warehouse.archive import RawArchive
-from warehouse.db import session
-from warehouse.rebuild import (
-    HistoryItem,
-    RawObservation,
-    last_fetched,
-    raw_history_batch,
-    replace_history,
-)
+from warehouse.replay import ReplayResult, reparse_file
 
 log = logging.getLogger("anq.reparse")
 
-
-def reextract(archive: RawArchive, raws: list[RawObservation]) -> tuple[list[HistoryItem], int]:
-    """Each uid's observations extracted again; the count of pages that failed."""
-    history: dict[Uid, list[tuple[datetime, str, Question | None]]] = defaultdict(list)
-    errors = 0
-    for raw in raws:
-        question: Question | None = None
-        try:
-            parsed = extract(archive.get(raw.uid, raw.sha256), raw.url)
-            question = parsed if isinstance(parsed, Question) else None
-        except ExtractionError as err:
-            log.warning("%s: extraction failed on %s: %s", raw.uid, err.field, err.reason)
-            errors += 1
-        except Exception:
-            log.exception("%s: cannot re-extract archived page %s", raw.uid, raw.sha256)
-            errors += 1
-        history[raw.uid].append((raw.fetched_at, raw.url, question))
-    return [(uid, items, None) for uid, items in history.items()], errors
+#: Pages per load batch when ``--batch-size`` is not given: a replay has no
+#: network to wait for, so larger batches spread each statement's fixed cost.
+REPLAY_BATCH = 1000
 
 
-@task(name="reparse-batch", cache_policy=NO_CACHE)
-def reparse_batch(
-    run: Run, archive: RawArchive, after: str, limit: int, legislature: int | None
-) -> str | None:
-    """Rebuild the next ``limit`` uids after ``after``; the last uid done, None at the end."""
-    db = run.settings.db
-    with session(db) as con:
-        raws = raw_history_batch(con, after=after, limit=limit, legislature=legislature)
-        if not raws:
-            return None
-        known = last_fetched(con, {raw.uid for raw in raws})
-    items, errors = reextract(archive, raws)
-    items = [(uid, obs, known.get(uid)) for uid, obs, _ in items]
-    with session(db) as con:
-        counts = replace_history(con, items)
-    totals = run.totals.counts
-    for key, value in (
-        ("reparsed", counts.uids),
-        ("versions", counts.versions),
-        ("skipped", counts.skipped),
-        ("extraction_errors", errors),
-    ):
-        totals[key] = totals.get(key, 0) + value
-    progress.advance(len(items))
-    return str(raws[-1].uid)
+def read_question(body: bytes, url: str) -> Question | None:
+    """The current extractor on an archived page; None when the page holds no question."""
+    try:
+        found = extract(body, url)
+    except ExtractionError as err:
+        raise ValueError(f"{err.field}: {err.reason}") from err
+    return found if isinstance(found, Question) else None
+
+
+@task(name="replay-archive", cache_policy=NO_CACHE)
+def replay_archive(
+    run: Run, archive: RawArchive, legislature: int | None, size: int
+) -> ReplayResult:
+    """Replay every archived page into a fresh file and swap it in."""
+    return reparse_file(
+        run.settings.db,
+        archive,
+        read_question,
+        run_id=run.run_id,
+        legislature=legislature,
+        batch_size=size,
+        progress=progress.advance,
+    )
 
 
 @flow(name="reparse", validate_parameters=True)
@@ -81,7 +60,7 @@ def reparse(
     legislature: int | None = None,
     batch_size: int | None = None,
 ) -> dict[str, Any]:
-    """Re-extract every archived page with the current extractor and rewrite the tables.
+    """Re-extract every archived page with the current extractor and rebuild the tables.
 
     With an unchanged extractor the tables come out identical; after an
     extractor fix, every version is rebuilt from the pages as they were.
@@ -92,8 +71,17 @@ def reparse(
     with open_run(
         "reparse", settings, params, network=False, prefect_flow_run_id=prefect_run_id()
     ) as run:
-        after: str | None = ""
-        while after is not None:
-            after = reparse_batch(run, store, after, settings.batch_size, legislature)
+        result = replay_archive(run, store, legislature, batch_size or REPLAY_BATCH)
+        run.totals.counts.update(result.counts())
         get_run_logger().info("reparse done: %s", run.totals.counts)
+        if result.damaged:
+            for d in result.damaged:
+                where = d.path if d.offset is None else f"{d.path} at offset {d.offset}"
+                log.error(
+                    "damaged archive record: %s %s in %s: %s", d.uid, d.sha256, where, d.problem
+                )
+            raise RunFailed(
+                f"{len(result.damaged)} damaged archive record(s): their questions keep their "
+                "rows as they were (listed in archive_damage; anq stats, anq verify-archive)"
+            )
         return run.summary()

@@ -37,7 +37,17 @@ _SUFFIX = ".html.gz"
 
 
 class ArchiveCorrupt(RuntimeError):
-    """A stored body does not hash to its name."""
+    """A stored body cannot be read back as the page it was stored as.
+
+    ``path`` is the archive file holding it and ``offset`` where its data
+    starts in a pack (None for a file of its own), so a report can point at it.
+    """
+
+    def __init__(self, uid: str, sha256: str, path: Path, offset: int | None, problem: str):
+        where = str(path) if offset is None else f"{path}:{offset}"
+        super().__init__(f"{uid}/{sha256} at {where}: {problem}")
+        self.uid, self.sha256, self.path, self.offset = uid, sha256, path, offset
+        self.problem = problem
 
 
 #: gzip level of new records. Level 1 compresses a 50 KB page in ~0.2 ms against
@@ -126,18 +136,14 @@ class RawArchive:
         pack = self.pack_path(uid)
         with self._lock:
             found = self._located(pack, (str(uid), sha256))
-        if found is not None:
-            data, where = packs.read_data(pack, *found), f"{pack}:{found[0]}"
-        else:
+        if found is None:
             legacy = self.path(uid, sha256)
-            data, where = legacy.read_bytes(), str(legacy)
+            return checked_body(legacy.read_bytes(), str(uid), sha256, legacy, None)
         try:
-            body = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as err:
-            raise ArchiveCorrupt(f"{uid}/{sha256} at {where}: {err}") from err
-        if hashlib.sha256(body).hexdigest() != sha256:
-            raise ArchiveCorrupt(f"{uid}/{sha256} at {where}: content does not match its name")
-        return body
+            data = packs.read_data(pack, *found)
+        except EOFError as err:
+            raise ArchiveCorrupt(str(uid), sha256, pack, found[0], str(err)) from err
+        return checked_body(data, str(uid), sha256, pack, found[0])
 
     def _located(self, pack: Path, key: tuple[str, str]) -> tuple[int, int] | None:
         """Where ``key``'s data is in ``pack``, re-reading the pack's new records if needed.
@@ -156,6 +162,17 @@ class RawArchive:
             packs.refresh(pack, index)
             found = index.entries.get(key)
         return found
+
+
+def checked_body(data: bytes, uid: str, sha256: str, path: Path, offset: int | None) -> bytes:
+    """The page a stored record holds, once it unzips and hashes to ``sha256``."""
+    try:
+        body = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as err:
+        raise ArchiveCorrupt(uid, sha256, path, offset, f"cannot unzip: {err}") from err
+    if hashlib.sha256(body).hexdigest() != sha256:
+        raise ArchiveCorrupt(uid, sha256, path, offset, "content does not match its sha256")
+    return body
 
 
 def _checked_sha(sha256: str) -> None:

@@ -1,5 +1,8 @@
-"""Loading one batch of observations: the only place rows of ``questions`` are written
-during a run (``rebuild.py`` rewrites them for ``anq reparse``).
+"""Loading one batch of observations: the only place rows of ``questions`` and
+``question_versions`` are written, by a fetch (:func:`load_batch`) and by
+``anq reparse`` replaying the archive (:func:`load_questions`). Both decide what
+a question observation means with the same function and write it with the same
+statements, so a replay gives back what the fetches wrote.
 
 One batch is one transaction. The batch is deduplicated on uid (last wins),
 the prior state of its uids is read in one query, Python decides what each
@@ -45,7 +48,7 @@ from warehouse import staging as st
 from warehouse.observation import Observation, Outcome
 from warehouse.queries import Prior, read_prior
 
-__all__ = ["BatchCounts", "Observation", "Outcome", "load_batch"]
+__all__ = ["BatchCounts", "Observation", "Outcome", "load_batch", "load_questions"]
 
 
 @dataclass
@@ -111,11 +114,36 @@ def load_batch(
     return plan.counts
 
 
+def load_questions(
+    con: duckdb.DuckDBPyConnection, observations: Sequence[Observation]
+) -> BatchCounts:
+    """Apply question observations to ``questions`` and ``question_versions`` only.
+
+    What ``anq reparse`` does with each page it replays, in fetch order: the
+    fetch state, raw page log, failures and runs of the original fetches stay
+    as they are. One transaction; each uid at most once per batch (a uid's
+    pages are replayed one batch after the other, in order).
+    """
+    batch = list({str(o.uid): o for o in observations}.values())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        prior = read_prior(con, [str(o.uid) for o in batch])
+        plan = _Plan()
+        for obs in batch:
+            _check_time(obs)
+            _plan_question(plan, obs, prior.get(str(obs.uid), Prior()))
+        st.run_steps(con, _question_steps(plan.questions))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return plan.counts
+
+
 def _plan(batch: list[Observation], prior: dict[str, Prior], run_id: str) -> _Plan:
     plan = _Plan()
     for obs in batch:
-        if obs.fetched_at.tzinfo is not None:
-            raise ValueError(f"{obs.uid}: fetched_at must be naive UTC, got {obs.fetched_at!r}")
+        _check_time(obs)
         before = prior.get(str(obs.uid), Prior())
         status, published = before.status, before.published_on
         if obs.outcome == "question":
@@ -141,7 +169,13 @@ def _plan(batch: list[Observation], prior: dict[str, Prior], run_id: str) -> _Pl
     return plan
 
 
+def _check_time(obs: Observation) -> None:
+    if obs.fetched_at.tzinfo is not None:
+        raise ValueError(f"{obs.uid}: fetched_at must be naive UTC, got {obs.fetched_at!r}")
+
+
 def _plan_question(plan: _Plan, obs: Observation, before: Prior) -> tuple[str, date | None]:
+    """What a page read as a question means against the prior state: new, changed or touch."""
     if obs.question is None:
         raise ValueError(f"{obs.uid}: outcome 'question' without a Question")
     if obs.question.uid != str(obs.uid):
@@ -220,20 +254,27 @@ def _fetch_state_row(
 
 def _write(con: duckdb.DuckDBPyConnection, batch: list[Observation], plan: _Plan) -> None:
     """Run only the statements this batch needs: each costs a few ms even when idle."""
-    kinds = {row["kind"] for row in plan.questions}
     obs_rows = [_obs_row(o) for o in batch]
     steps: list[st.Step] = [
         (bool(plan.raw_pages), st.INSERT_RAW, "stage_raw", plan.raw_pages, st.STAGE_RAW),
-        ("new" in kinds, st.INSERT_QUESTIONS, "stage_q", plan.questions, st.STAGE_QUESTION),
-        ("changed" in kinds, st.UPDATE_CHANGED, "stage_q", plan.questions, st.STAGE_QUESTION),
-        ("touch" in kinds, st.UPDATE_TOUCHED, "stage_q", plan.questions, st.STAGE_QUESTION),
-        ("changed" in kinds, st.CLOSE_VERSIONS, "stage_q", plan.questions, st.STAGE_QUESTION),
-        (bool(kinds - {"touch"}), st.INSERT_VERSIONS, "stage_q", plan.questions, st.STAGE_QUESTION),
+        *_question_steps(plan.questions),
         (plan.resolve, st.RESOLVE_FAILURES, "stage_obs", obs_rows, st.STAGE_OBS),
         (bool(plan.failures), st.INSERT_FAILURES, "stage_fail", plan.failures, st.STAGE_FAILURE),
         (bool(batch), st.UPSERT_FETCH_STATE, "stage_fs", plan.fetch_state, st.STAGE_FETCH_STATE),
     ]
     st.run_steps(con, steps)
+
+
+def _question_steps(rows: list[dict[str, Any]]) -> list[st.Step]:
+    """The writes of ``questions`` and ``question_versions`` for the planned rows."""
+    kinds = {row["kind"] for row in rows}
+    return [
+        ("new" in kinds, st.INSERT_QUESTIONS, "stage_q", rows, st.STAGE_QUESTION),
+        ("changed" in kinds, st.UPDATE_CHANGED, "stage_q", rows, st.STAGE_QUESTION),
+        ("touch" in kinds, st.UPDATE_TOUCHED, "stage_q", rows, st.STAGE_QUESTION),
+        ("changed" in kinds, st.CLOSE_VERSIONS, "stage_q", rows, st.STAGE_QUESTION),
+        (bool(kinds - {"touch"}), st.INSERT_VERSIONS, "stage_q", rows, st.STAGE_QUESTION),
+    ]
 
 
 def _obs_row(obs: Observation) -> dict[str, Any]:

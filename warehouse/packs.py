@@ -79,6 +79,18 @@ def refresh(path: Path, index: PackIndex) -> None:
 
 def scan(handle: BinaryIO, offset: int, size: int) -> Iterator[tuple[tuple[str, str], int, int]]:
     """Each whole record from ``offset`` to ``size``: key, data offset, data length."""
+    for key, _at, start, length in walk(handle, offset, size):
+        if key is not None:
+            yield key, start, length
+
+
+#: What :func:`walk` yields: (key, header offset, data offset, data length) for a
+#: record; (None, start, start, length) for a stretch that does not read as one.
+Piece = tuple[tuple[str, str] | None, int, int, int]
+
+
+def walk(handle: BinaryIO, offset: int, size: int) -> Iterator[Piece]:
+    """The records from ``offset`` to ``size``, and the unreadable stretches between them."""
     while offset < size:
         handle.seek(offset)
         head = handle.read(_MAX_HEADER)
@@ -87,11 +99,13 @@ def scan(handle: BinaryIO, offset: int, size: int) -> Iterator[tuple[tuple[str, 
             key, header_len, length = parsed
             end = offset + header_len + length
             if end == size or (end < size and _starts_record(handle, end)):
-                yield key, offset + header_len, length
+                yield key, offset, offset + header_len, length
                 offset = end
                 continue
         # A torn or damaged record: the next one starts at the next mark.
-        offset = _next_mark(handle, offset + 1, size)
+        resume = _next_mark(handle, offset + 1, size)
+        yield None, offset, offset, resume - offset
+        offset = resume
 
 
 def _header(head: bytes) -> tuple[tuple[str, str], int, int] | None:

@@ -4,8 +4,7 @@
 Arrow table with an explicit schema (``STAGE_*``), registers it under a fixed
 name (``stage_q``, ``stage_obs``, ``stage_raw``, ``stage_fs``, ``stage_fail``) and
 runs the statements below against it: one statement per table and kind, no
-per-row ``executemany``. ``warehouse/rebuild.py`` reuses the question schema and
-the helpers.
+per-row ``executemany``. ``warehouse/replay.py`` stages its damage list the same way.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The ``anq`` command: a thin layer over the flows and the read-only queries.
 
-Commands that fetch or load run a Prefect flow; ``stats``, ``export`` and
-``report`` never import Prefect, so they start instantly. Exit status: 0 when
-the run completed (pages recorded as failures included), 1 when the run
-itself failed (e.g. a drift alarm), 2 for a bad option, 3 when the database
-is held by another run, 4 when the base URL does not answer at start.
+Commands that fetch or load run a Prefect flow; ``stats``, ``export``,
+``report``, ``compact`` and ``verify-archive`` never import Prefect, so they
+start instantly. Exit status: 0 when the run completed (pages recorded as
+failures included), 1 when the run itself failed (e.g. a drift alarm, a
+damaged archive record), 2 for a bad option, 3 when the database is held by
+another run, 4 when the base URL does not answer at start.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="no conditional request: download again"
     )
     _command(sub, "reparse", "re-extract every archived raw page; no network")
+    _command(sub, "compact", "copy the warehouse into a fresh file, giving free space back")
+    verify = _command(sub, "verify-archive", "check every archived page against its sha256")
+    verify.add_argument("--json", action="store_true", help="the summary as one JSON object")
     _command(sub, "stats", "what the warehouse holds and how the last runs went")
     export = _command(sub, "export", "the public tables and views as files")
     export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
@@ -206,9 +210,21 @@ def _reparse(args: argparse.Namespace, settings: Settings) -> int:
         "db": str(settings.db),
         "archive": str(settings.archive),
         "legislature": legislature,
-        "batch_size": settings.batch_size,
+        "batch_size": args.batch_size,  # None: the replay's own, larger default
     }
     return _run_flow("reparse", kwargs, settings, network=False)
+
+
+def _compact(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.cli.upkeep import run_compact
+
+    return run_compact(settings)
+
+
+def _verify_archive(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.cli.upkeep import run_verify
+
+    return run_verify(settings, args.json)
 
 
 def _run_flow(name: str, kwargs: dict[str, Any], settings: Settings, *, network: bool) -> int:
@@ -295,6 +311,8 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "backfill": _backfill,
     "fetch": _fetch,
     "reparse": _reparse,
+    "compact": _compact,
+    "verify-archive": _verify_archive,
     "stats": _stats,
     "export": _export,
     "report": _report,

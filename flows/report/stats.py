@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 from rich.console import Console
@@ -34,6 +35,13 @@ WHERE q.status = 'open' AND (f.next_due_at IS NULL OR f.next_due_at <= ?)
 
 FAILING_SQL = "SELECT count(DISTINCT uid) FROM failures WHERE resolved_at IS NULL"
 
+#: Archived pages the last reparse could not read back (their questions kept their rows).
+DAMAGED_SQL = """
+SELECT uid, path, file_offset, problem, count(*) OVER () FROM archive_damage
+ORDER BY uid, path, file_offset LIMIT ?
+"""
+DAMAGED_SHOWN = 10
+
 
 @dataclass(frozen=True)
 class Total:
@@ -46,6 +54,16 @@ class Total:
 
 
 @dataclass(frozen=True)
+class DamagedRecord:
+    """An archived page that could not be read back: its archive file and offset."""
+
+    uid: str
+    path: str
+    offset: int | None
+    problem: str
+
+
+@dataclass(frozen=True)
 class StatsReport:
     """Everything `anq stats` shows; ``now`` is the naive-UTC instant "due" was judged at."""
 
@@ -54,6 +72,8 @@ class StatsReport:
     due_refetches: int  # open questions whose fetch_state.next_due_at <= now
     failing_pages: int  # distinct uids with an unresolved failure, waiting for a retry
     last_runs: tuple[RunRecord, ...]  # newest first
+    damaged: tuple[DamagedRecord, ...] = ()  # the first DAMAGED_SHOWN of archive_damage
+    damaged_records: int = 0  # all of them
 
     @property
     def questions(self) -> int:
@@ -65,13 +85,24 @@ def stats(con: duckdb.DuckDBPyConnection, now: dt.datetime, *, runs: int = 5) ->
     if now.tzinfo is not None:
         now = now.astimezone(dt.UTC).replace(tzinfo=None)
     totals = tuple(Total(*row) for row in con.execute(TOTALS_SQL).fetchall())
+    damaged = _damaged(con)
     return StatsReport(
         now=now,
         totals=totals,
         due_refetches=_scalar(con, DUE_SQL, [now]),
         failing_pages=_scalar(con, FAILING_SQL, []),
         last_runs=tuple(last_runs(con, runs)),
+        damaged=tuple(DamagedRecord(*row[:4]) for row in damaged),
+        damaged_records=damaged[0][4] if damaged else 0,
     )
+
+
+def _damaged(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """The first damaged records and their total (none in a file older than the table)."""
+    present = "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'archive_damage'"
+    if not _scalar(con, present, []):
+        return []
+    return con.execute(DAMAGED_SQL, [DAMAGED_SHOWN]).fetchall()
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
@@ -88,6 +119,8 @@ def render_stats(report: StatsReport, console: Console) -> None:
         f"[bold]{report.failing_pages}[/] failing page(s) waiting for a retry."
     )
     console.print(_runs_table(report.last_runs))
+    if report.damaged_records:
+        console.print(_damaged_table(report))
 
 
 def _totals_table(report: StatsReport) -> Table:
@@ -124,4 +157,19 @@ def _runs_table(runs: tuple[RunRecord, ...]) -> Table:
             took,
             *(str(n) for n in counts),
         )
+    return table
+
+
+def _damaged_table(report: StatsReport) -> Table:
+    shown = len(report.damaged)
+    more = f", the first {shown} shown" if shown < report.damaged_records else ""
+    table = Table(
+        title=f"[red]Damaged archive records: {report.damaged_records}[/]{more} "
+        "(their questions keep their rows; `anq verify-archive` checks again)"
+    )
+    for name in ("uid", "archive file", "offset", "problem"):
+        table.add_column(name, justify="right" if name == "offset" else "left")
+    for d in report.damaged:
+        offset = "—" if d.offset is None else str(d.offset)
+        table.add_row(escape(d.uid), escape(d.path), offset, escape(d.problem))
     return table

@@ -109,3 +109,36 @@ def test_read_only_modules_import_no_prefect() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def _damaged_warehouse(records: int) -> duckdb.DuckDBPyConnection:
+    db = duckdb.connect(":memory:")
+    apply_migrations(db)
+    for n in range(records):
+        db.execute(
+            "INSERT INTO archive_damage VALUES (?, ?, 'raw/17/QE/0000.pack', ?, 'cannot unzip', "
+            "TIMESTAMP '2026-01-01 02:00', 'run-9')",
+            [f"QANR5L17QE{n + 1}", f"{n:064x}", None if n % 2 else 100 * n],
+        )
+    return db
+
+
+@pytest.mark.parametrize(("records", "shown"), [(0, 0), (3, 3), (12, 10)])
+def test_damaged_archive_records_are_counted(records: int, shown: int) -> None:
+    report = stats(_damaged_warehouse(records), dt.datetime(2026, 1, 1))
+    assert (report.damaged_records, len(report.damaged)) == (records, shown)
+
+
+def test_render_lists_damaged_records_with_file_and_offset() -> None:
+    console = Console(file=io.StringIO(), width=160, record=True, color_system=None)
+    render_stats(stats(_damaged_warehouse(3), dt.datetime(2026, 1, 1)), console)
+    text = console.export_text()
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines()]
+    assert "Damaged archive records: 3" in text
+    assert ["QANR5L17QE3", "raw/17/QE/0000.pack", "200", "cannot unzip"] in cells
+
+
+def test_a_file_without_the_damage_table_shows_none() -> None:
+    db = _damaged_warehouse(0)
+    db.execute("DROP TABLE archive_damage")
+    assert stats(db, dt.datetime(2026, 1, 1)).damaged_records == 0

@@ -6,16 +6,20 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pytest
 
 from extractors.model import Question
 from extractors.uid import Uid, make_uid
+from warehouse.archive import RawArchive
 from warehouse.db import connect
 from warehouse.load import Observation
 from warehouse.runs import start_run
+
+if TYPE_CHECKING:
+    from tests.warehouse.replay_story import FakeSite
 
 T0 = dt.datetime(2026, 3, 2, 2, 0, 0)
 
@@ -104,3 +108,17 @@ def run_id(con: duckdb.DuckDBPyConnection) -> str:
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     return con.execute(sql, list(params)).fetchall()
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> RawArchive:
+    return RawArchive(tmp_path / "raw")
+
+
+@pytest.fixture
+def site(db_path: Path, archive: RawArchive) -> FakeSite:
+    """The warehouse after eight nights of fetches (file closed)."""
+    from tests.warehouse.replay_story import script  # it imports this module
+
+    with connect(db_path) as con:
+        return script(con, start_run(con, "sync", {}), archive)

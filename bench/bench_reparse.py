@@ -1,0 +1,191 @@
+"""``anq reparse`` benchmark: pages/s, peak RSS, bytes written and file size over repeated runs.
+
+Builds a warehouse as a fetch would, without the network: N invented question
+pages (current dyn template padded to ~50 KB, as ``bench/bench_pipeline.py``
+serves them) are archived, extracted and loaded with ``load_batch`` in
+batches of 200, then a second "night" answers a share of them (new bodies,
+new versions). Then it runs the real ``anq reparse`` in a child process
+three times over the same file and reports for each run:
+
+* pages/s over the flow run (``runs.finished_at - runs.started_at``) and
+  over the whole command (the Prefect API's start included);
+* peak RSS (``VmHWM``) of the ``anq`` process and the bytes it wrote
+  (``/proc/self/io`` ``write_bytes``: what reached the disk layer);
+* the warehouse file's size after the run (``.wal`` included), against the
+  file as built, and whether ``questions`` and ``question_versions`` came back
+  identical.
+
+Usage: ``uv run python bench/bench_reparse.py [--pages 3000] [--answered 0.3] [--runs 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.bench_pipeline import SITE, padding, prefect_env  # noqa: E402
+from extractors import Question, extract  # noqa: E402
+from extractors.uid import make_uid  # noqa: E402
+from tests.support.pages import render_question  # noqa: E402
+from warehouse.archive import RawArchive  # noqa: E402
+from warehouse.db import connect  # noqa: E402
+from warehouse.load import Observation, load_batch  # noqa: E402
+from warehouse.runs import finish_run, start_run  # noqa: E402
+
+CHILD = """
+import json, resource, sys
+from flows.cli import main
+
+def proc(name, key):
+    with open(f"/proc/self/{name}") as f:
+        return int(next(l for l in f if l.startswith(key)).split()[1])
+
+code = main(sys.argv[1:])
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"code": code, "hwm_kb": proc("status", "VmHWM"),
+                  "written": proc("io", "write_bytes"), "cpu": usage.ru_utime + usage.ru_stime}))
+"""
+T0 = dt.datetime(2026, 1, 5, 2, 0)
+SNAPSHOT = (
+    "SELECT (SELECT count(*) FROM questions), (SELECT sum(hash(t)) FROM questions AS t), "
+    "(SELECT count(*) FROM question_versions), (SELECT sum(hash(t)) FROM question_versions AS t)"
+)
+
+
+def body(n: int, pad: str, answered: bool) -> bytes:
+    """A page of ``bench_pipeline``'s kind, answered or not."""
+    html = render_question(
+        uid=f"QANR5L16QE{n}",
+        title=f"Question de banc d'essai {n}",
+        question_published_on=dt.date(2023, 1, 1) + dt.timedelta(days=n % 700),
+        question_paragraphs=[f"Paragraphe {k} de la question {n}, " * 8 for k in range(4)],
+        answer_paragraphs=[f"Réponse {k} à la question {n}. " * 10 for k in range(5)]
+        if answered
+        else None,
+        answer_published_on=dt.date(2024, 3, 1) if answered else None,
+    )
+    return html.replace('<div id="root">', '<div id="root">' + pad, 1).encode()
+
+
+def _observe(archive: RawArchive, n: int, body: bytes, at: dt.datetime) -> Observation:
+    uid = make_uid(16, "QE", n)
+    url = f"{SITE}{uid.path()}"
+    sha = archive.put(uid, body)
+    found = extract(body, url)
+    assert isinstance(found, Question), n
+    return Observation(uid, url, at, "question", found, 200, raw_sha256=sha, raw_size=len(body))
+
+
+def build(db: Path, pages: int, answered: float) -> int:
+    """The warehouse after two nights: every page, then a share of them answered."""
+    archive, pad = RawArchive(db.with_name(db.name.removesuffix(".duckdb") + "-raw")), padding()
+    later = list(range(1, pages + 1, 3))[: int(pages * answered)]
+    nights = [(T0, list(range(1, pages + 1)), False), (T0 + dt.timedelta(days=1), later, True)]
+    logged = 0
+    with connect(db) as con:
+        for at, numbers, answer in nights:
+            run_id = start_run(con, "backfill", {})
+            for start in range(0, len(numbers), 200):
+                batch = [
+                    _observe(archive, n, body(n, pad, answer), at)
+                    for n in numbers[start : start + 200]
+                ]
+                load_batch(con, run_id, batch)
+                logged += len(batch)
+            finish_run(con, run_id, "completed")
+    return logged
+
+
+def size(db: Path) -> int:
+    wal = db.with_name(db.name + ".wal")
+    return db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def snapshot(db: Path) -> tuple[object, ...]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(SNAPSHOT).fetchone()
+        assert row is not None
+        return tuple(row)
+    finally:
+        con.close()
+
+
+def reparse(db: Path, workdir: Path, pages: int) -> dict[str, float]:
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, "reparse", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        # a loaded machine may take minutes to start the temporary API
+        env={
+            **prefect_env(workdir, "prefect"),
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900",
+        },
+        cwd=REPO,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if result["code"] != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    con = duckdb.connect(str(db), read_only=True)
+    row = con.execute(
+        "SELECT epoch(finished_at - started_at) FROM runs WHERE flow = 'reparse' "
+        "ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    con.close()
+    assert row is not None
+    return {
+        "flow_pps": pages / row[0],
+        "wall_pps": pages / wall,
+        "flow_s": row[0],
+        "wall_s": wall,
+        "hwm_mb": result["hwm_kb"] / 1024,
+        "cpu_s": result["cpu"],
+        "written_mb": result["written"] / 1e6,
+        "size_mb": size(db) / 1e6,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=3000)
+    parser.add_argument("--answered", type=float, default=0.3)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "anq.duckdb"
+        logged = build(db, args.pages, args.answered)
+        built, before = size(db), snapshot(db)
+        print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB")
+        print(
+            "| run | flow (s) | pages/s (flow) | command (s) | pages/s (command) | CPU (s) "
+            "| peak RSS (MB) | written (MB) | file (MB) | × built | tables identical |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for n in range(1, args.runs + 1):
+            r = reparse(db, Path(tmp), logged)
+            same = snapshot(db) == before
+            print(f"| {n} | {r['flow_s']:.1f} | {r['flow_pps']:.0f} | {r['wall_s']:.1f} "
+                  f"| {r['wall_pps']:.0f} | {r['cpu_s']:.1f} | {r['hwm_mb']:.0f} "
+                  f"| {r['written_mb']:.0f} | {r['size_mb']:.1f} "
+                  f"| {r['size_mb'] * 1e6 / built:.2f} | {same} |", flush=True)  # fmt: skip
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

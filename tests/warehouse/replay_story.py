@@ -1,0 +1,181 @@
+"""The replay tests' story: eight nights of fetches of four questions, loaded as the flows
+load them, with a deterministic fake extractor; and a reparse under the run lock."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from extractors.model import Question
+from extractors.uid import Uid
+from tests.warehouse.conftest import T0, answered, question, rows, uid
+from warehouse import packs
+from warehouse.archive import RawArchive
+from warehouse.db import RunLock, connect
+from warehouse.load import Observation, load_batch
+from warehouse.replay import ReplayResult, reparse_file
+
+DAY = dt.timedelta(days=1)
+TABLES = ("questions", "question_versions")
+Extractor = Callable[[bytes, str], Question | None]
+Q1 = str(uid(1))
+
+
+class FakeSite:
+    """Bodies and what a (deterministic) extractor reads from each: None = extraction error."""
+
+    def __init__(self) -> None:
+        self.content: dict[bytes, Question | None] = {}
+
+    def page(self, body: str, q: Question | None) -> bytes:
+        raw = body.encode()
+        self.content[raw] = q
+        return raw
+
+    def extract(self, raw: bytes, url: str) -> Question | None:
+        q = self.content[raw]
+        return None if q is None else dataclasses.replace(q, url=url)
+
+
+def observe(
+    site: FakeSite, archive: RawArchive, u: Uid, raw: bytes, at: dt.datetime, url: str | None = None
+) -> Observation:
+    """fetch → archive → extract → observation, as the flows do."""
+    url = url or f"https://an.example{u.path()}"
+    sha = archive.put(u, raw)
+    q = site.extract(raw, url)
+    if q is None:
+        return Observation(
+            u,
+            url,
+            at,
+            "failed",
+            http_status=200,
+            raw_sha256=sha,
+            raw_size=len(raw),
+            error="cannot read title",
+            error_stage="extract",
+        )
+    return Observation(
+        u, url, at, "question", q, http_status=200, raw_sha256=sha, raw_size=len(raw)
+    )
+
+
+def script(con: duckdb.DuckDBPyConnection, run_id: str, archive: RawArchive) -> FakeSite:
+    site = FakeSite()
+    q1, q2, q4 = question(1), question(2), question(4, legislature=16)
+    a = site.page("A", q1)
+    a_cosmetic = site.page("A redesigned", dataclasses.replace(q1, template="dyn_2017"))
+    c = site.page("C", answered(q1))
+    broken = site.page("D broken", None)
+    b2 = site.page("B2", answered(q2))
+    x = site.page("X", dataclasses.replace(q4, title="x"))
+    y = site.page("Y", dataclasses.replace(q4, title="y"))
+    only_broken = site.page("E broken", None)
+    u1, u2, u3, u4 = uid(1), uid(2), uid(3), uid(4, legislature=16)
+    script: list[list[Observation]] = [
+        [
+            observe(site, archive, u1, a, T0),
+            observe(site, archive, u2, b2, T0),
+            observe(site, archive, u3, only_broken, T0),
+            observe(site, archive, u4, x, T0),
+        ],
+        [observe(site, archive, u1, a, T0 + DAY), observe(site, archive, u4, y, T0 + DAY)],
+        [
+            observe(site, archive, u1, a_cosmetic, T0 + 2 * DAY),
+            observe(site, archive, u4, x, T0 + 2 * DAY),
+            Observation(u2, "https://an.example/gone", T0 + 2 * DAY, "not_found", http_status=404),
+        ],
+        [observe(site, archive, u1, c, T0 + 3 * DAY)],
+        [Observation(u1, "https://an.example/x", T0 + 4 * DAY, "not_modified", http_status=304)],
+        [observe(site, archive, u1, broken, T0 + 5 * DAY)],
+        [observe(site, archive, u1, c, T0 + 6 * DAY)],
+        [observe(site, archive, u1, c, T0 + 7 * DAY, url="https://an.example/redirected")],
+    ]
+    for batch in script:
+        load_batch(con, run_id, batch)
+    return site
+
+
+Snapshot = dict[str, list[tuple[object, ...]]]
+
+
+def snapshot(db: Path, where: str = "true") -> Snapshot:
+    with connect(db) as con:
+        return {t: rows(con, f"SELECT * FROM {t} WHERE {where} ORDER BY ALL") for t in TABLES}
+
+
+def reparse(db: Path, archive: RawArchive, extract: Extractor, **kw: object) -> ReplayResult:
+    with RunLock(db):
+        return reparse_file(db, archive, extract, run_id="reparse-test", **kw)  # type: ignore[arg-type]
+
+
+def fixed(site: FakeSite) -> Extractor:
+    """The extractor after a fix: every title reads differently."""
+
+    def extract(raw: bytes, url: str) -> Question | None:
+        found = site.extract(raw, url)
+        return None if found is None else dataclasses.replace(found, title=f"{found.title} (fixed)")
+
+    return extract
+
+
+# Damage done to q1's records in the archive; each returns the offset of the
+# damaged record's data when the record can still be found.
+
+
+def record(archive: RawArchive, body: bytes) -> tuple[Path, int, int, int]:
+    """Where q1's record of ``body`` is: its pack, header offset, data offset, data length."""
+    sha = hashlib.sha256(body).hexdigest()
+    pack = archive.pack_path(uid(1))
+    with pack.open("rb") as handle:
+        for key, at, start, length in packs.walk(handle, 0, pack.stat().st_size):
+            if key == (Q1, sha):
+                return pack, at, start, length
+    raise AssertionError(f"no record of {body!r}")
+
+
+def flip_byte(archive: RawArchive) -> int | None:
+    pack, _at, start, length = record(archive, b"C")
+    raw = bytearray(pack.read_bytes())
+    raw[start + length - 6] ^= 0x01  # inside the gzip trailer's CRC
+    pack.write_bytes(bytes(raw))
+    return start
+
+
+def wrong_digest(archive: RawArchive) -> int | None:
+    pack, at, _start, _length = record(archive, b"C")
+    raw = pack.read_bytes()
+    sha = hashlib.sha256(b"C").hexdigest().encode()
+    wrong = hashlib.sha256(b"not C").hexdigest().encode()
+    pack.write_bytes(raw[:at] + raw[at:].replace(sha, wrong, 1))
+    return None
+
+
+def truncate(archive: RawArchive) -> int | None:
+    pack, _at, start, length = record(archive, b"D broken")  # the pack's last record
+    with pack.open("r+b") as handle:
+        handle.truncate(start + length // 2)
+    return None
+
+
+def zero_stretch(archive: RawArchive) -> int | None:
+    pack, at, _start, _length = record(archive, b"C")
+    with pack.open("r+b") as handle:
+        handle.seek(at - 8)  # the end of the record before, and C's header
+        handle.write(bytes(40))
+    return None
+
+
+DAMAGE: dict[str, tuple[Callable[[RawArchive], int | None], int]] = {
+    # name: (damage it, damaged raw_pages rows of q1: C is logged twice)
+    "flipped byte": (flip_byte, 2),
+    "wrong digest": (wrong_digest, 2),
+    "truncated": (truncate, 1),
+    "zeroed stretch": (zero_stretch, 3),  # the record before C loses its end too
+}

@@ -1,0 +1,85 @@
+"""Reparse over a damaged archive: the questions it cannot read back keep every row and
+version as they were, and each damaged record is reported with its file and offset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from tests.warehouse.conftest import rows, uid
+from tests.warehouse.replay_story import (
+    DAMAGE,
+    Q1,
+    FakeSite,
+    Snapshot,
+    fixed,
+    reparse,
+    snapshot,
+    wrong_digest,
+)
+from warehouse.archive import RawArchive
+from warehouse.db import connect
+from warehouse.replay import ReplayResult
+
+
+class Damaged(NamedTuple):
+    before: Snapshot  # q1's rows before the damage
+    after: Snapshot  # and after the reparse
+    result: ReplayResult
+    offset: int | None  # where the damaged data starts, when the record can still be found
+    records: int
+
+
+@pytest.fixture(params=sorted(DAMAGE))
+def damaged(
+    request: pytest.FixtureRequest, db_path: Path, archive: RawArchive, site: FakeSite
+) -> Damaged:
+    """A reparse with a fixed extractor over an archive with one kind of damage to q1."""
+    harm, records = DAMAGE[request.param]
+    before = snapshot(db_path, f"uid = '{Q1}'")
+    offset = harm(archive)
+    result = reparse(db_path, RawArchive(archive.root), fixed(site))
+    return Damaged(before, snapshot(db_path, f"uid = '{Q1}'"), result, offset, records)
+
+
+def test_damaged_question_keeps_every_row_and_version(damaged: Damaged) -> None:
+    assert damaged.after == damaged.before and damaged.before["question_versions"]
+
+
+def test_every_damaged_record_is_reported(damaged: Damaged, archive: RawArchive) -> None:
+    pack = str(archive.pack_path(uid(1)))
+    found = {(d.uid, d.path) for d in damaged.result.damaged}
+    assert (found, len(damaged.result.damaged)) == ({(Q1, pack)}, damaged.records)
+
+
+def test_the_offset_of_a_record_still_found_is_reported(damaged: Damaged) -> None:
+    offsets = {d.offset for d in damaged.result.damaged}
+    assert offsets == {damaged.offset}
+
+
+def test_damage_is_recorded_in_the_warehouse(damaged: Damaged, db_path: Path) -> None:
+    with connect(db_path) as con:
+        listed = rows(con, "SELECT DISTINCT uid, run_id FROM archive_damage")
+        count = rows(con, "SELECT count(*) FROM archive_damage")
+    assert (listed, count) == ([(Q1, "reparse-test")], [(damaged.records,)])
+
+
+def test_other_questions_are_rebuilt(damaged: Damaged, db_path: Path) -> None:
+    with connect(db_path) as con:
+        titles = rows(
+            con, "SELECT DISTINCT title LIKE '%(fixed)' FROM question_versions WHERE uid <> ?", Q1
+        )
+    assert titles == [(True,)]
+
+
+def test_a_clean_reparse_empties_the_damage_list(
+    db_path: Path, archive: RawArchive, site: FakeSite
+) -> None:
+    wrong_digest(archive)
+    reparse(db_path, RawArchive(archive.root), site.extract)
+    RawArchive(archive.root).put(uid(1), b"C")  # the record restored (e.g. from a backup)
+    reparse(db_path, RawArchive(archive.root), site.extract)
+    with connect(db_path) as con:
+        assert rows(con, "SELECT count(*) FROM archive_damage") == [(0,)]

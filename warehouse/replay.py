@@ -1,0 +1,301 @@
+"""``anq reparse``: replay the raw archive through the load path into a fresh file.
+
+Every page ``raw_pages`` logged is read back from the archive in fetch order
+(``fetched_at``, then uid), handed to the extractor, and each one that reads
+as its uid's question is loaded by :func:`warehouse.load.load_questions`, the
+code a fetch loads questions with, into empty ``questions`` and
+``question_versions`` tables of a new file (:class:`warehouse.compact.FreshFile`);
+the other tables are copied as they are. So an unchanged extractor gives
+identical tables, and an extractor fix rebuilds every version from the pages
+as they were first read.
+
+Rows are kept exactly as they were, never rebuilt, for a uid that:
+
+* has an archived page that cannot be read back (a record whose bytes do not
+  unzip or hash to its name, or that cannot be found): a gap in a history
+  must not rewrite it. Each such record is listed in ``archive_damage``;
+* has no page that reads as a question (a broken extractor must not wipe
+  questions out), or no page in the archive at all, or is outside the
+  legislature asked for.
+
+``questions.last_fetched_at`` moves on without a page being logged (a 304,
+or the same body again): a rebuilt row takes the later of the replay's and
+the old row's (or, for a question new to the warehouse, the last success).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from extractors.model import Question
+from extractors.uid import Uid, parse_uid
+from warehouse.archive import ArchiveCorrupt, RawArchive
+from warehouse.compact import SOURCE, FreshFile, RewriteFailed, Sizes
+from warehouse.db import utcnow
+from warehouse.load import load_questions
+from warehouse.observation import Observation
+from warehouse.staging import arrow_table
+
+log = logging.getLogger("anq.reparse")
+
+#: The tables a reparse writes itself; every other one is copied as it is.
+REBUILT = ("questions", "question_versions", "archive_damage")
+
+_DAMAGE_TYPES = {
+    "uid": pa.string(),
+    "sha256": pa.string(),
+    "path": pa.string(),
+    "file_offset": pa.int64(),
+    "problem": pa.string(),
+    "found_at": pa.timestamp("us"),
+    "run_id": pa.string(),
+}
+
+#: Reads a page body (bytes, url) as a question, None when it holds none; may raise.
+Extractor = Callable[[bytes, str], Question | None]
+
+
+@dataclass(frozen=True)
+class Damage:
+    """One archived page that could not be read back."""
+
+    uid: str
+    sha256: str
+    path: str
+    offset: int | None
+    problem: str
+
+
+@dataclass
+class ReplayResult:
+    """What a reparse did: pages read, rows rebuilt and kept, damaged records."""
+
+    pages: int = 0
+    extraction_errors: int = 0
+    no_question: int = 0
+    rebuilt: int = 0
+    versions: int = 0
+    kept: int = 0
+    damaged: list[Damage] = field(default_factory=list)
+    sizes: Sizes | None = None
+
+    def counts(self) -> dict[str, int]:
+        """The run's counts (the run report lists them)."""
+        return {
+            "pages_replayed": self.pages,
+            "reparsed": self.rebuilt,
+            "versions": self.versions,
+            "kept": self.kept,
+            "no_question": self.no_question,
+            "extraction_errors": self.extraction_errors,
+            "damaged_records": len(self.damaged),
+        }
+
+
+@dataclass(frozen=True)
+class _Page:
+    uid: Uid
+    sha256: str
+    url: str
+    fetched_at: datetime
+
+
+def reparse_file(
+    db: Path,
+    archive: RawArchive,
+    extract: Extractor,
+    *,
+    run_id: str,
+    legislature: int | None = None,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] = lambda pages: None,
+) -> ReplayResult:
+    """Rebuild ``questions`` and ``question_versions`` of ``db`` from the archive, in a new file.
+
+    The caller holds the run lock. The new file replaces ``db`` once checked.
+    """
+    result = ReplayResult()
+    pattern = None if legislature is None else f"QANR5L{int(legislature)}Q%"
+    with FreshFile(db, rebuilt=REBUILT) as fresh:
+        con = fresh.con
+        assert con is not None
+        _replay(con, archive, extract, pattern, batch_size, result, progress)
+        damaged = sorted({d.uid for d in result.damaged})
+        _keep_old_rows(con, damaged, pattern, result)
+        _record_damage(con, result.damaged, pattern, run_id)
+        _check_every_question_kept(con)
+        result.sizes = fresh.commit()
+    return result
+
+
+def _replay(
+    con: duckdb.DuckDBPyConnection,
+    archive: RawArchive,
+    extract: Extractor,
+    pattern: str | None,
+    batch_size: int,
+    result: ReplayResult,
+    progress: Callable[[int], None],
+) -> None:
+    """Read and extract each batch while the one before it loads (DuckDB lets go of the GIL)."""
+    damaged: set[str] = set()
+    pending: Future[object] | None = None
+    with con.cursor() as reader, ThreadPoolExecutor(1, thread_name_prefix="anq-replay") as loader:
+        for pages in _fetch_order(reader, pattern, batch_size):
+            batch = [
+                obs
+                for page in pages
+                if (obs := _observe(archive, extract, page, damaged, result)) is not None
+            ]
+            if pending is not None:
+                pending.result()
+            pending = loader.submit(load_questions, con, batch) if batch else None
+            result.pages += len(pages)
+            progress(len(pages))
+        if pending is not None:
+            pending.result()
+
+
+def _fetch_order(
+    cur: duckdb.DuckDBPyConnection, pattern: str | None, size: int
+) -> Iterator[list[_Page]]:
+    """``raw_pages`` oldest first, in batches holding each uid at most once."""
+    cur.execute(
+        f"SELECT uid, sha256, url, fetched_at FROM {SOURCE}.raw_pages "
+        "WHERE $1::VARCHAR IS NULL OR uid LIKE $1 ORDER BY fetched_at, uid",
+        [pattern],
+    )
+    batch: list[_Page] = []
+    seen: set[str] = set()
+    while rows := cur.fetchmany(4096):
+        for uid, sha256, url, fetched_at in rows:
+            if uid in seen or len(batch) >= size:
+                yield batch
+                batch, seen = [], set()
+            seen.add(uid)
+            batch.append(_Page(parse_uid(uid), sha256, url, fetched_at))
+    if batch:
+        yield batch
+
+
+def _observe(
+    archive: RawArchive,
+    extract: Extractor,
+    page: _Page,
+    damaged: set[str],
+    result: ReplayResult,
+) -> Observation | None:
+    """The page as a fetch would have loaded it; None when it brings no question."""
+    uid = str(page.uid)
+    try:
+        body = archive.get(page.uid, page.sha256)
+    except (ArchiveCorrupt, OSError) as err:
+        damage = _damage(archive, page, err)
+        log.error("%s: archived page %s cannot be read: %s", uid, page.sha256, damage.problem)
+        result.damaged.append(damage)
+        damaged.add(uid)
+        return None
+    if uid in damaged:
+        return None  # its rows are kept as they were: no need to read its pages
+    try:
+        question = extract(body, page.url)
+    except Exception as err:
+        log.warning("%s: extraction failed on archived page %s: %s", uid, page.sha256, err)
+        result.extraction_errors += 1
+        return None
+    if question is None or question.uid != uid:
+        result.no_question += 1
+        return None
+    return Observation(page.uid, page.url, page.fetched_at, "question", question)
+
+
+def _damage(archive: RawArchive, page: _Page, err: Exception) -> Damage:
+    if isinstance(err, ArchiveCorrupt):
+        return Damage(err.uid, err.sha256, str(err.path), err.offset, err.problem)
+    problem = "not in the archive" if isinstance(err, FileNotFoundError) else str(err)
+    return Damage(str(page.uid), page.sha256, str(archive.pack_path(page.uid)), None, problem)
+
+
+_KEEP = f"""
+INSERT INTO question_versions BY NAME SELECT * FROM {SOURCE}.question_versions AS p
+WHERE p.uid NOT IN (SELECT uid FROM questions);
+INSERT INTO questions BY NAME SELECT * FROM {SOURCE}.questions AS p
+WHERE p.uid NOT IN (SELECT uid FROM questions);
+"""
+_LAST_FETCHED = f"""
+UPDATE questions AS t SET last_fetched_at = s.last_fetched_at
+FROM (
+    SELECT f.uid, coalesce(p.last_fetched_at, f.last_success_at) AS last_fetched_at
+    FROM {SOURCE}.fetch_state AS f LEFT JOIN {SOURCE}.questions AS p ON p.uid = f.uid
+) AS s
+WHERE t.uid = s.uid AND s.last_fetched_at > t.last_fetched_at
+"""
+
+
+def _keep_old_rows(
+    con: duckdb.DuckDBPyConnection, damaged: list[str], pattern: str | None, result: ReplayResult
+) -> None:
+    """Rows of damaged uids back as they were, and of every uid the replay did not rebuild."""
+    con.execute("BEGIN TRANSACTION")
+    if damaged:
+        con.execute("DELETE FROM question_versions WHERE list_contains($1, uid)", [damaged])
+        con.execute("DELETE FROM questions WHERE list_contains($1, uid)", [damaged])
+    con.execute(_LAST_FETCHED)
+    result.rebuilt = _count(con, "SELECT count(*) FROM questions")
+    result.versions = _count(con, "SELECT count(*) FROM question_versions")
+    result.kept = _count(
+        con,
+        f"SELECT count(*) FROM {SOURCE}.questions AS p "
+        "WHERE ($1::VARCHAR IS NULL OR p.uid LIKE $1) "
+        "AND p.uid NOT IN (SELECT uid FROM questions)",
+        pattern,
+    )
+    con.execute(_KEEP)
+    con.execute("COMMIT")
+
+
+def _record_damage(
+    con: duckdb.DuckDBPyConnection, damage: list[Damage], pattern: str | None, run_id: str
+) -> None:
+    """This run's findings, and the earlier ones outside the legislature it replayed."""
+    con.execute(
+        f"INSERT INTO archive_damage SELECT * FROM {SOURCE}.archive_damage "
+        "WHERE $1::VARCHAR IS NOT NULL AND uid NOT LIKE $1",
+        [pattern],
+    )
+    if not damage:
+        return
+    found_at = utcnow()
+    rows = [
+        {**vars(d), "file_offset": d.offset, "found_at": found_at, "run_id": run_id} for d in damage
+    ]
+    con.register("stage_damage", arrow_table(rows, _DAMAGE_TYPES))
+    try:
+        con.execute(
+            "INSERT INTO archive_damage (uid, sha256, path, file_offset, problem, found_at, run_id)"
+            " SELECT uid, sha256, path, file_offset, problem, found_at, run_id FROM stage_damage"
+        )
+    finally:
+        con.unregister("stage_damage")
+
+
+def _check_every_question_kept(con: duckdb.DuckDBPyConnection) -> None:
+    lost = _count(
+        con,
+        f"SELECT count(*) FROM {SOURCE}.questions WHERE uid NOT IN (SELECT uid FROM questions)",
+    )
+    if lost:
+        raise RewriteFailed(f"the rebuilt warehouse lacks {lost} question(s) of the old one")
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> int:
+    row = con.execute(sql, list(params)).fetchone()
+    return int(row[0]) if row is not None else 0
