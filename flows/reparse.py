@@ -76,10 +76,7 @@ def reparse_batch(
 
 @flow(name="reparse", validate_parameters=True)
 def reparse(
-    db: str | None = None,
-    archive: str | None = None,
-    legislature: int | None = None,
-    batch_size: int | None = None,
+    legislature: int | None = None, options: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Re-extract every archived page with the current extractor and rewrite the tables.
 
@@ -87,7 +84,7 @@ def reparse(
     extractor fix, every version is rebuilt from the pages as they were.
     """
     params = dict(locals())
-    settings = settings_from(params)
+    settings = settings_from(options)
     store = RawArchive(settings.archive)
     with open_run(
         "reparse", settings, params, network=False, prefect_flow_run_id=prefect_run_id()

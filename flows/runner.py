@@ -22,7 +22,6 @@ from flows.config import Settings
 from flows.loading import Loader
 from flows.pipeline import BatchResult, Fetcher, Pipeline, Target, summarise
 from flows.totals import Totals
-from flows.workers import ProcessFetcher
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
 from warehouse.runs import finish_run, start_run
@@ -170,10 +169,8 @@ def open_run(
 
 
 def _fetcher(settings: Settings, client: PoliteClient) -> Fetcher:
-    """This run's fetching: in this process, or over fetch worker processes."""
-    local = Pipeline(client, RawArchive(settings.archive), settings.clock_now)
-    workers = settings.fetch_workers()
-    return local if workers == 1 else ProcessFetcher(local, settings, workers)
+    """This run's fetching, in this process."""
+    return Pipeline(client, RawArchive(settings.archive), settings.clock_now)
 
 
 def _close(loader: Loader | None, writer: Writer) -> None:

@@ -1,13 +1,23 @@
-"""Settings: flag > environment > default, and bad values refused before any work."""
+"""Settings: one table of options; flag > environment > default; bad values refused."""
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from flows.config import DEFAULT_RATE, MAX_AUTO_WORKERS, ConfigError, resolve
+from flows.config import (
+    DEFAULT_RATE,
+    EVERY,
+    OPTIONS,
+    ConfigError,
+    as_options,
+    options_for,
+    resolve,
+)
 
 
 def test_defaults() -> None:
@@ -22,7 +32,7 @@ def test_defaults() -> None:
 
 
 def test_archive_defaults_beside_the_db() -> None:
-    assert resolve(db="/x/w.duckdb", env={}).archive == Path("/x/w-raw")
+    assert resolve({"db": "/x/w.duckdb"}, env={}).archive == Path("/x/w-raw")
 
 
 def test_environment_is_read() -> None:
@@ -32,15 +42,16 @@ def test_environment_is_read() -> None:
 
 
 def test_flag_beats_environment() -> None:
-    assert resolve(rate=3, env={"ANQ_RATE": "2"}).rate == 3
+    assert resolve({"rate": "3"}, env={"ANQ_RATE": "2"}).rate == 3
 
 
 def test_rate_zero_turns_pacing_off() -> None:
-    assert resolve(rate=0, env={}).rate is None
+    assert resolve({"rate": 0}, env={}).rate is None
 
 
 def test_base_url_trailing_slash_dropped() -> None:
-    assert resolve(base_url="http://127.0.0.1:8000/", env={}).base_url == "http://127.0.0.1:8000"
+    s = resolve({"base_url": "http://127.0.0.1:8000/"}, env={})
+    assert s.base_url == "http://127.0.0.1:8000"
 
 
 def test_anq_now_freezes_the_clock() -> None:
@@ -49,48 +60,67 @@ def test_anq_now_freezes_the_clock() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("given", "env", "named"),
     [
-        {"rate": -1},
-        {"base_url": "ftp://x"},
-        {"base_url": "nohost"},
-        {"types": ["QX"]},
-        {"legislatures": [0]},
-        {"batch_size": 0},
-        {"env": {"ANQ_LEGISLATURES": "x"}},
-        {"env": {"ANQ_RATE": "fast"}},
-        {"env": {"ANQ_NOW": "yesterday"}},
+        ({"rate": -1}, {}, "--rate"),
+        ({"rate": "nan"}, {}, "--rate"),
+        ({"base_url": "ftp://x"}, {}, "--base-url"),
+        ({"base_url": "nohost"}, {}, "--base-url"),
+        ({"types": ["QX"]}, {}, "--type"),
+        ({"legislatures": [0]}, {}, "--legislature"),
+        ({"batch_size": 0}, {}, "--batch-size"),
+        ({}, {"ANQ_LEGISLATURES": "x"}, "ANQ_LEGISLATURES"),
+        ({}, {"ANQ_RATE": "fast"}, "ANQ_RATE"),
+        ({}, {"ANQ_NOW": "yesterday"}, "ANQ_NOW"),
+        ({}, {"ANQ_MISS_RUN": "2.5"}, "ANQ_MISS_RUN"),
     ],
 )
-def test_bad_values_are_refused(kwargs: dict[str, object]) -> None:
-    kwargs.setdefault("env", {})
-    with pytest.raises(ConfigError):
-        resolve(**kwargs)  # type: ignore[arg-type]
+def test_bad_values_are_refused_naming_their_source(
+    given: dict[str, Any], env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"^{named}: "):
+        resolve(given, env=env)
 
 
-def test_one_fetch_process_on_a_paced_run() -> None:
-    assert resolve(rate=5, env={}).fetch_workers() == 1
+def test_a_flows_bad_option_is_named_as_an_option() -> None:
+    with pytest.raises(ConfigError, match="^option rate: "):
+        resolve({"rate": "fast"}, env={}, origin="option")
 
 
-def test_one_fetch_process_per_core_on_an_unpaced_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("flows.config.os.cpu_count", lambda: 2)
-    assert resolve(rate=0, env={}).fetch_workers() == 2
-
-
-def test_at_most_four_fetch_processes_on_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("flows.config.os.cpu_count", lambda: 64)
-    assert resolve(rate=0, env={}).fetch_workers() == MAX_AUTO_WORKERS
-
-
-def test_workers_flag_wins_over_the_environment() -> None:
-    assert resolve(workers=3, env={"ANQ_WORKERS": "1"}).fetch_workers() == 3
-
-
-def test_workers_from_the_environment() -> None:
-    assert resolve(rate=0, env={"ANQ_WORKERS": "1"}).fetch_workers() == 1
-
-
-@pytest.mark.parametrize("bad", ["0", "-2", "two"])
-def test_bad_workers_refused(bad: str) -> None:
+def test_unknown_options_are_refused() -> None:
     with pytest.raises(ConfigError, match="workers"):
-        resolve(env={"ANQ_WORKERS": bad})
+        resolve({"workers": 2}, env={})
+
+
+@pytest.mark.parametrize("env", [{}, {"ANQ_RATE": "0", "ANQ_TYPES": "QG", "ANQ_NOW": "2026-01-02"}])
+def test_options_round_trip_through_a_flow(env: dict[str, str]) -> None:
+    s = resolve(env=env)
+    assert resolve(as_options(s), env={}, origin="option") == s
+
+
+def test_workers_is_gone() -> None:
+    assert "workers" not in OPTIONS and not any(o.env == "ANQ_WORKERS" for o in OPTIONS.values())
+
+
+@pytest.mark.parametrize("name", EVERY)
+def test_every_command_takes_db(name: str) -> None:
+    assert "db" in options_for(name)
+
+
+@pytest.mark.parametrize("name", ["stats", "export", "report"])
+def test_read_only_commands_take_only_db(name: str) -> None:
+    assert list(options_for(name)) == ["db"]
+
+
+@pytest.mark.parametrize(("name", "row"), OPTIONS.items())
+def test_each_row_has_an_environment_variable_and_help(name: str, row: Any) -> None:
+    assert (row.env or "").startswith("ANQ_") and row.help
+
+
+@pytest.mark.parametrize("flow", ["sync", "backfill", "fetch", "reparse"])
+def test_flows_take_the_run_options_as_one_parameter(flow: str) -> None:
+    import importlib
+
+    fn = getattr(importlib.import_module(f"flows.{flow}"), flow).fn
+    params = inspect.signature(fn).parameters
+    assert "options" in params and not set(params) & (set(OPTIONS) - {"legislature"})
