@@ -54,14 +54,15 @@ def check_archive(archive: Path, where: str) -> None:
 def _check_existing(db: Path, where: str, *, writing: bool) -> None:
     if not os.access(db, os.R_OK):
         raise ConfigError(f"{where}: {db} cannot be read (permissions)")
-    if writing and not (os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)):
-        raise ConfigError(f"{where}: {db} is read-only")
     with db.open("rb") as file:
         head = file.read(_MAGIC_AT + len(_MAGIC))
     if head and head[_MAGIC_AT:] != _MAGIC:
         raise ConfigError(f"{where}: {db} is not a DuckDB file")
     if head:
         _check_opens(db, where)
+    # The lock file and DuckDB's write-ahead log go beside it: the directory too.
+    if writing and not (os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)):
+        raise ConfigError(f"{where}: {db} is read-only")
 
 
 def _check_opens(db: Path, where: str) -> None:

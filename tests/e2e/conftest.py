@@ -27,11 +27,18 @@ class Done:
     err: str
 
 
-def anq(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Done:
-    """Run the installed ``anq`` console script as a user would."""
+def anq(
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    prefix: list[str] | None = None,
+    cwd: Path | None = None,
+) -> Done:
+    """Run the installed ``anq`` console script as a user would (``prefix``: e.g. setpriv)."""
     command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "flows.cli"]
     proc = subprocess.run(
-        [*command, *args],
+        [*(prefix or []), *command, *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
