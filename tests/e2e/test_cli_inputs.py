@@ -25,7 +25,9 @@ NOWHERE = "http://127.0.0.1:9"
 
 def _duckdb_file(path: Path) -> None:
     """A DuckDB file in the storage format anq writes (that of DuckDB 1.4)."""
-    config = {"storage_compatibility_version": "v1.4.0"}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "storage_compatibility_version": "v1.4.0"
+    }
     duckdb.connect(str(path), config=config).execute("CREATE TABLE t (a INTEGER)").close()
 
 
