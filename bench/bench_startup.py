@@ -2,7 +2,9 @@
 
 Runs the real ``anq fetch`` (the console script, as a user types it) against
 one page served on 127.0.0.1, into a fresh DuckDB file each time, and reports
-the wall time of the whole command, from exec to exit:
+the wall time of the whole command, from exec to exit, and its CPU time
+(user + system, the command and the children it waited for: the temporary
+API's included), which a loaded machine inflates less than the wall time:
 
 * ``default``: no ``PREFECT_API_URL``, so Prefect starts its own temporary
   API for the command's length (and stops it at the end);
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,24 +40,30 @@ ANQ = Path(sys.executable).parent / "anq"
 UID = "QANR5L16QE1"
 
 
-def once(args: list[str], env: dict[str, str]) -> float:
+def once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time of the command, and the CPU time (user + system) of it and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([str(ANQ), *args], env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"anq {' '.join(args)} exited {done.returncode}:\n{done.stderr[-2000:]}")
-    return wall
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def series(name: str, workdir: Path, base_url: str, env: dict[str, str], repeat: int) -> None:
-    walls = []
+    runs = []
     for i in range(repeat):
         db = workdir / f"{name}-{i}.duckdb"
-        walls.append(once(["fetch", UID, "--db", str(db), "--base-url", base_url], env))
-    stats_wall = once(["stats", "--db", str(db)], env)
+        runs.append(once(["fetch", UID, "--db", str(db), "--base-url", base_url], env))
+    walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+    stats_wall, _ = once(["stats", "--db", str(db)], env)
     print(
         f"| {name} | {repeat} | {min(walls):.2f} | {statistics.median(walls):.2f} "
-        f"| {max(walls):.2f} | {stats_wall:.2f} |",
+        f"| {max(walls):.2f} | {statistics.median(cpus):.2f} | {stats_wall:.2f} "
+        f"| {os.getloadavg()[0]:.1f} |",
         flush=True,
     )
 
@@ -64,8 +73,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print("| Prefect API | runs | fastest (s) | median (s) | slowest (s) | anq stats (s) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| Prefect API | runs | fastest (s) | median (s) | slowest (s) | median CPU (s) "
+          "| anq stats (s) | load after |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|", flush=True)
     with tempfile.TemporaryDirectory() as tmp, SiteServer(seed=0) as site:
         workdir = Path(tmp)
         site.pages[f"/dyn/16/questions/{UID}"] = render_question(uid=UID).encode()

@@ -11,6 +11,7 @@ is held by another run, 4 when the base URL does not answer at start.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 import click
 
 from flows.cli.checks import check_archive, check_db, origin
-from flows.cli.errors import EXIT_USAGE, Fail
+from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, EXIT_USAGE, Fail
 from flows.config import LOADING, OPTIONS, ConfigError, Settings, options_for, resolve
 
 HELP = """\
@@ -33,6 +34,8 @@ report` turn it into files and charts. Every option has an ANQ_* environment
 variable (see `anq COMMAND --help`), and the warehouse is data/anq.duckdb
 unless --db or ANQ_DB says otherwise.
 """
+
+__all__ = ["EXIT_FAILED", "EXIT_LOCKED", "EXIT_UNREACHABLE", "EXIT_USAGE", "anq", "main"]
 
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
 
@@ -94,7 +97,7 @@ def backfill(
     from flows.cli.running import run_flow
 
     settings = settings_for("backfill", flags)
-    given = flags["legislatures"] or OPTIONS["legislatures"].env in _environ()
+    given = flags["legislatures"] or os.environ.get(str(OPTIONS["legislatures"].env))
     if len(settings.legislatures) != 1 or not given:
         raise ConfigError("backfill takes exactly one --legislature N")
     params = {"legislature": settings.legislatures[0], "from_number": from_number,
@@ -153,12 +156,6 @@ def report(out: str, as_json: bool, **flags: Any) -> int:
     from flows.cli.console import run_report
 
     return run_report(settings_for("report", flags), out, as_json=as_json)
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return {key: value for key, value in os.environ.items() if value}
 
 
 class _Stopped(BaseException):
