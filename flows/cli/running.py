@@ -16,11 +16,11 @@ from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, Fail
 from flows.config import Settings, as_options
 
 #: Prefect settings the CLI defaults (a user's own environment wins): library logs
-#: reach Prefect with their uids; the temporary API gets time to start on small
-#: machines; no telemetry (the run has no business calling anyone but the site).
+#: reach Prefect with their uids; the temporary API gets time to start on small or
+#: busy machines; no telemetry (the run has no business calling anyone but the site).
 PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_EXTRA_LOGGERS": "anq",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
 }
