@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -94,3 +95,13 @@ def test_missing_default_warehouse_says_where_it_looked(tmp_path: Path) -> None:
     done = anq("stats", cwd=tmp_path, env={"ANQ_DB": ""})
     line = done.err.strip()
     assert str(tmp_path / "data" / "anq.duckdb") in line and "--db" in line and "ANQ_DB" in line
+
+
+def test_stats_json_is_one_object(tmp_path: Path) -> None:
+    from warehouse.db import connect
+
+    db = tmp_path / "anq.duckdb"
+    connect(db).close()  # an empty, migrated warehouse
+    done = anq("stats", "--db", str(db), "--json")
+    report = json.loads(done.out)
+    assert (done.code, report["questions"], report["last_runs"]) == (0, 0, [])
