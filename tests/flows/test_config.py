@@ -83,7 +83,7 @@ def test_bad_values_are_refused_naming_their_source(
 
 
 def test_a_flows_bad_option_is_named_as_an_option() -> None:
-    with pytest.raises(ConfigError, match="^option rate: "):
+    with pytest.raises(ConfigError, match=r"^option rate: "):
         resolve({"rate": "fast"}, env={}, origin="option")
 
 
