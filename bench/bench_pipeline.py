@@ -12,8 +12,8 @@ child process, and reports:
   API process it talks to, for 500 and for N pages, to show that memory
   does not grow with the corpus.
 
-Two set-ups: ``anq``'s default (no ``PREFECT_API_URL``: ``anq`` starts a
-temporary Prefect API in a child process of its own, ``flows/api.py``) and
+Two set-ups: ``anq``'s default (no ``PREFECT_API_URL``: Prefect starts its
+own temporary API in a child process for the command's length) and
 ``--server`` (a ``prefect server`` on 127.0.0.1 and ``PREFECT_API_URL`` set,
 as the nightly deployment runs; its peak RSS covers both runs).
 
@@ -48,7 +48,6 @@ from tests.support.pages import render_question  # noqa: E402
 SITE = "https://www.assemblee-nationale.fr"
 CHILD = """
 import json, os, resource, sys
-from flows import api
 from flows.cli import main
 
 def hwm(pid="self"):
@@ -61,14 +60,18 @@ def cpu(pid):  # user + system seconds
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 api_seen = []
-stop = api.ApiChild.stop
+if not os.environ.get("PREFECT_API_URL"):  # Prefect's own temporary API, in a child process
+    from prefect.server.api.server import SubprocessASGIServer
+    stop = SubprocessASGIServer.stop
 
-def stop_and_measure(child):  # the API child's peak and CPU, read just before it is stopped
-    if child.proc is not None and child.proc.poll() is None:
-        api_seen.append((hwm(child.proc.pid), cpu(child.proc.pid)))
-    stop(child)
+    def stop_and_measure(server):  # the API child's peak and CPU, read just before it stops
+        proc = server.server_process
+        if proc is not None and proc.poll() is None:
+            api_seen.append((hwm(proc.pid), cpu(proc.pid)))
+        stop(server)
 
-api.ApiChild.stop = stop_and_measure
+    SubprocessASGIServer.stop = stop_and_measure
+
 code = main(sys.argv[1:])
 usage = resource.getrusage(resource.RUSAGE_SELF)
 api_kb, api_cpu = max(api_seen, default=(0, 0.0))

@@ -19,27 +19,21 @@ from warehouse.queries import settled_numbers
 @flow(name="backfill", validate_parameters=True)
 def backfill(
     legislature: int,
-    types: list[str] | None = None,
     from_number: int | None = None,
     to_number: int | None = None,
     latest: int | None = None,
-    db: str | None = None,
-    base_url: str | None = None,
-    rate: float | None = None,
-    archive: str | None = None,
-    batch_size: int | None = None,
-    workers: int | None = None,
-    miss_run: int | None = None,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fetch numbers ``from_number``..``to_number`` of one legislature.
 
     Without ``to_number`` it goes up until a run of misses. ``latest`` N
     first finds the highest number and takes the N below it. Numbers already
     settled (loaded, or known absent) are skipped, so a killed backfill
-    resumes where it stopped.
+    resumes where it stopped. ``options``: the run options of ``flows.config``
+    (``types``, ``db``, ``rate``, ...).
     """
     params = dict(locals())
-    settings = settings_from({**params, "legislatures": [legislature]})
+    settings = settings_from(options, legislatures=[legislature])
     logger = get_run_logger()
     with open_run("backfill", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         for type_ in settings.types:
@@ -50,7 +44,7 @@ def backfill(
                 logger.info("L%d %s: last number near %d", legislature, type_, last)
             found = _fetch_range(run, settings, legislature, type_, low, to_number)
             logger.info("L%d %s: %d numbers done from %d", legislature, type_, found, low)
-        return run.summary()
+    return run.summary()  # after open_run's last load: the numbers the runs row holds
 
 
 def _fetch_range(

@@ -1,25 +1,34 @@
-"""Run settings: one place where flags, environment variables and defaults meet.
+"""Run settings: the one table of options, and their resolution.
 
-Precedence is flag > environment variable > default (CONTRACT.md, "Options
-every command takes"). Values are validated here so that a bad option fails
-before anything is opened or fetched.
+Each field of :class:`Settings` is one row of the table: its flag, its
+environment variable, its parser, its default, its help and the commands that
+take it. Everything else derives from it: the ``anq`` command's options
+(``flows.cli``), the flows' ``options`` parameter (:func:`resolve` on the
+dict a deployment passes), the deployments (``flows.serve``; a test holds
+``prefect.yaml`` to it) and the README's table. Adding an option is adding a
+field here.
+
+Precedence is flag (or flow option) > environment variable > default.
+Values are validated here so that a bad option fails before anything is
+opened or fetched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from extractors.http.limits import LIMITS, FetchLimits, finite_number
+from extractors.http.limits import LIMITS, FetchLimits, finite_number, seconds
 from extractors.uid import TYPES
 
 DEFAULT_DB = "data/anq.duckdb"
 DEFAULT_BASE_URL = "https://www.assemblee-nationale.fr"
+DEFAULT_OPENDATA_URL = "https://data.assemblee-nationale.fr"
 #: One request a second (the customary polite default of crawlers): slow enough
 #: to go unnoticed by the site, fast enough that a nightly run takes minutes.
 DEFAULT_RATE = 1.0
@@ -28,12 +37,14 @@ DEFAULT_LEGISLATURES = (17,)
 DEFAULT_MISS_RUN = 10
 #: Pages per batch: one Prefect task and one load transaction each.
 DEFAULT_BATCH = 200
-#: Most fetch processes chosen on their own (``--workers`` unset, ``--rate 0``).
-MAX_AUTO_WORKERS = 4
-#: Most fetch processes asked for: more would exhaust the machine, not speed a run.
-MAX_WORKERS = 64
+
 #: Fastest rate accepted; 0 (no pacing) is the way to go faster.
 MAX_RATE = 10_000.0
+
+#: Commands by what they do; an option row names the commands that take it.
+FETCHING = ("sync", "backfill", "fetch", "opendata")
+LOADING = (*FETCHING, "reparse")
+EVERY = (*LOADING, "stats", "export", "report", "compact", "verify-archive")
 
 
 class ConfigError(ValueError):
@@ -41,25 +52,162 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Option:
+    """One row of the options table (the metadata of a :class:`Settings` field)."""
+
+    flag: str | None  # None: environment only
+    env: str | None
+    parse: Callable[[str], Any]  # one value as text (a list option: one item)
+    default: str | None  # in the environment's form; None: none, or derived
+    help: str
+    commands: tuple[str, ...]
+    metavar: str = "VALUE"
+    repeat: bool = False  # the flag is repeatable and the variable a comma list
+    shown_default: str | None = None  # a derived default, as help shows it
+
+    def describe(self) -> str:
+        """The help line with the variable and the default, as ``--help`` shows it."""
+        extra = [self.env] if self.env else []
+        default = self.default if self.default is not None else self.shown_default
+        if default is not None:
+            extra.append(f"default {default}")
+        return f"{self.help} ({', '.join(extra)})" if extra else self.help
+
+
+def _row(**kwargs: Any) -> dict[str, Option]:
+    """The metadata that makes a :class:`Settings` field a row of the options table."""
+    return {"option": Option(**kwargs)}
+
+
+def _number(kind: type[int] | type[float], what: str) -> Callable[[str], Any]:
+    """A total parser: any text gives a finite number or a ConfigError, never another error."""
+
+    def parse(text: str) -> Any:
+        value = finite_number(text)
+        if value is None or (kind is int and value != int(value)):
+            noun = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{what} must be {noun}: {text!r}")
+        return kind(value)
+
+    return parse
+
+
+def _positive(text: str) -> int:
+    value: int = _number(int, "the value")(text)
+    if value < 1:
+        raise ConfigError(f"the value must be at least 1: {text!r}")
+    return value
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"URL must be http(s)://host[:port]: {text!r}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def _rate(text: str) -> float | None:
+    value: float = _number(float, "rate")(text)
+    if not 0 <= value <= MAX_RATE:
+        raise ConfigError(f"rate must be from 0 (no pacing) to {MAX_RATE:g}: {text!r}")
+    return value or None
+
+
+def _seconds(text: str) -> float:
+    try:
+        return seconds("the value", text)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+
+
+def _legislature(text: str) -> int:
+    value: int = _number(int, "legislature")(text)
+    if not 1 <= value <= 99:
+        raise ConfigError(f"legislature out of range: {value}")
+    return value
+
+
+def _type(text: str) -> str:
+    value = text.strip().upper()
+    if value not in TYPES:
+        raise ConfigError(f"unknown question type {text!r} (expected one of {', '.join(TYPES)})")
+    return value
+
+
+def _now(text: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"must be an ISO date-time: {text!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
-    """Everything a run needs to know, resolved and validated."""
+    """Everything a run needs to know, resolved and validated: the options table."""
 
-    db: Path
-    base_url: str
-    rate: float | None
-    legislatures: tuple[int, ...]
-    types: tuple[str, ...]
-    archive: Path
-    batch_size: int = DEFAULT_BATCH
-    miss_run: int = DEFAULT_MISS_RUN
-    now: dt.datetime | None = None
-    workers: int | None = None  # fetch processes; None = chosen by fetch_workers()
-    limits: FetchLimits = field(default_factory=FetchLimits)  # deadlines, Retry-After budget
+    db: Path = field(metadata=_row(
+        flag="--db", env="ANQ_DB", parse=Path, default=DEFAULT_DB, metavar="PATH",
+        help="the DuckDB warehouse", commands=EVERY,
+    ))  # fmt: skip
+    base_url: str = field(metadata=_row(
+        flag="--base-url", env="ANQ_BASE_URL", parse=_url, default=DEFAULT_BASE_URL,
+        metavar="URL", help="the site's root", commands=FETCHING,
+    ))  # fmt: skip
+    opendata_url: str = field(metadata=_row(
+        flag="--opendata-url", env="ANQ_OPENDATA_URL", parse=_url, default=DEFAULT_OPENDATA_URL,
+        metavar="URL", help="where the open-data archives are read", commands=FETCHING,
+    ))  # fmt: skip
+    rate: float | None = field(metadata=_row(
+        flag="--rate", env="ANQ_RATE", parse=_rate, default=f"{DEFAULT_RATE:g}", metavar="R",
+        help="requests per second at most, 0 = no pacing", commands=FETCHING,
+    ))  # fmt: skip
+    legislatures: tuple[int, ...] = field(metadata=_row(
+        flag="--legislature", env="ANQ_LEGISLATURES", parse=_legislature, repeat=True,
+        default=",".join(map(str, DEFAULT_LEGISLATURES)), metavar="N",
+        help="legislature, repeatable", commands=(*FETCHING, "reparse"),
+    ))  # fmt: skip
+    types: tuple[str, ...] = field(metadata=_row(
+        flag="--type", env="ANQ_TYPES", parse=_type, repeat=True, default=",".join(TYPES),
+        metavar="T", help="question type, repeatable", commands=FETCHING,
+    ))  # fmt: skip
+    archive: Path = field(metadata=_row(
+        flag="--archive", env="ANQ_ARCHIVE", parse=Path, default=None, metavar="DIR",
+        help="raw page archive", shown_default="<db>-raw beside the database",
+        commands=(*LOADING, "verify-archive"),
+    ))  # fmt: skip
+    batch_size: int = field(metadata=_row(
+        flag="--batch-size", env="ANQ_BATCH", parse=_positive, default=str(DEFAULT_BATCH),
+        metavar="N", help="pages per batch", commands=LOADING,
+    ))  # fmt: skip
+    miss_run: int = field(metadata=_row(
+        flag="--miss-run", env="ANQ_MISS_RUN", parse=_positive, default=str(DEFAULT_MISS_RUN),
+        metavar="N", help="misses in a row that end discovery", commands=("sync", "backfill"),
+    ))  # fmt: skip
+    response_deadline: float = field(metadata=_row(
+        flag="--response-deadline", env=LIMITS[0][1], parse=_seconds, default=f"{LIMITS[0][2]:g}",
+        metavar="S", help="seconds one response may take, headers and body", commands=FETCHING,
+    ))  # fmt: skip
+    page_deadline: float = field(metadata=_row(
+        flag="--page-deadline", env=LIMITS[1][1], parse=_seconds, default=f"{LIMITS[1][2]:g}",
+        metavar="S", help="seconds one page may take, retries included", commands=FETCHING,
+    ))  # fmt: skip
+    retry_after_budget: float = field(metadata=_row(
+        flag="--retry-after-budget", env=LIMITS[2][1], parse=_seconds,
+        default=f"{LIMITS[2][2]:g}", metavar="S",
+        help="seconds a run may wait on Retry-After in all", commands=FETCHING,
+    ))  # fmt: skip
+    now: dt.datetime | None = field(metadata=_row(
+        flag=None, env="ANQ_NOW", parse=_now, default=None,
+        help="a frozen clock, ISO date-time (tests, replays)", commands=(),
+    ))  # fmt: skip
 
-    def limits_env(self) -> dict[str, str]:
-        """The limits as ``ANQ_*`` variables, for the code that reads only those
-        (the flow's client and its fetch workers)."""
-        return {var: repr(getattr(self.limits, name)) for name, var, _ in LIMITS}
+    @property
+    def limits(self) -> FetchLimits:
+        """The polite client's bounds."""
+        return FetchLimits(self.response_deadline, self.page_deadline, self.retry_after_budget)
 
     def clock_now(self) -> dt.datetime:
         """Naive UTC "now", frozen when ``ANQ_NOW`` is set (tests, replays)."""
@@ -67,54 +215,64 @@ class Settings:
             return self.now
         return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
-    def fetch_workers(self) -> int:
-        """Fetch processes for this run: ``--workers``, else one per core on an
-        unpaced run (``--rate 0``: the CPU is the limit), else one (the network is)."""
-        if self.workers is not None:
-            return self.workers
-        if self.rate is None:
-            return max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
-        return 1
+
+#: The table: option name (a :class:`Settings` field) -> its row.
+OPTIONS: dict[str, Option] = {f.name: f.metadata["option"] for f in fields(Settings)}
+
+
+def options_for(command: str) -> dict[str, Option]:
+    """The rows a command takes, in table order."""
+    return {name: opt for name, opt in OPTIONS.items() if command in opt.commands}
 
 
 def resolve(
+    given: Mapping[str, Any] | None = None,
     *,
-    db: str | None = None,
-    base_url: str | None = None,
-    rate: float | None = None,
-    legislatures: Sequence[int] | None = None,
-    types: Sequence[str] | None = None,
-    archive: str | None = None,
-    batch_size: int | None = None,
-    miss_run: int | None = None,
-    workers: int | None = None,
-    response_deadline: float | None = None,
-    page_deadline: float | None = None,
-    retry_after_budget: float | None = None,
     env: Mapping[str, str] | None = None,
+    origin: str = "flag",
 ) -> Settings:
-    """Build :class:`Settings` from flags (``None`` = not given) and the environment."""
+    """Build :class:`Settings` from given values (None = not given) and the environment.
+
+    ``given`` holds flag values (the CLI) or a flow's ``options``, by option
+    name; ``origin`` ("flag" or "option") only words the error messages.
+    """
+    given = given or {}
     env = os.environ if env is None else env
-    limits = {
-        "response_deadline": response_deadline,
-        "page_deadline": page_deadline,
-        "retry_after_budget": retry_after_budget,
+    unknown = sorted(set(given) - set(OPTIONS))
+    if unknown:
+        raise ConfigError(f"unknown option(s): {', '.join(unknown)} (known: {', '.join(OPTIONS)})")
+    values = {
+        name: _resolve_one(name, opt, given.get(name), env, origin) for name, opt in OPTIONS.items()
     }
-    db_path = Path(db or env.get("ANQ_DB") or DEFAULT_DB)
-    archive_dir = archive or env.get("ANQ_ARCHIVE")
-    return Settings(
-        db=db_path,
-        base_url=_base_url(base_url or env.get("ANQ_BASE_URL") or DEFAULT_BASE_URL),
-        rate=_rate(rate, env.get("ANQ_RATE")),
-        legislatures=_legislatures(legislatures, env.get("ANQ_LEGISLATURES")),
-        types=_types(types, env.get("ANQ_TYPES")),
-        archive=Path(archive_dir) if archive_dir else default_archive(db_path),
-        batch_size=_positive("batch size", batch_size, env.get("ANQ_BATCH"), DEFAULT_BATCH),
-        miss_run=_positive("miss run", miss_run, env.get("ANQ_MISS_RUN"), DEFAULT_MISS_RUN),
-        now=_now(env.get("ANQ_NOW")),
-        workers=_workers(workers, env.get("ANQ_WORKERS")),
-        limits=_limits(limits, env),
-    )
+    if values["archive"] is None:
+        values["archive"] = default_archive(values["db"])
+    return Settings(**values)
+
+
+def _resolve_one(name: str, opt: Option, value: Any, env: Mapping[str, str], origin: str) -> Any:
+    source = (opt.flag or name) if origin == "flag" else f"option {name}"
+    if value is None or value == "" or value == () or value == []:
+        value, source = (env.get(opt.env) if opt.env else None), str(opt.env)
+    if value is None or value == "":
+        value, source = opt.default, "default"
+    if value is None:
+        return None
+    try:
+        if not opt.repeat:
+            return opt.parse(str(value))
+        items = value.split(",") if isinstance(value, str) else _items(value)
+        parsed = [opt.parse(str(item).strip()) for item in items if str(item).strip()]
+        if not parsed:
+            raise ConfigError(f"needs at least one value: {value!r}")
+        return tuple(dict.fromkeys(parsed))
+    except ConfigError as err:
+        raise ConfigError(f"{source}: {err}") from None
+
+
+def _items(value: Any) -> Iterable[Any]:
+    if isinstance(value, list | tuple):
+        return value
+    return [value]
 
 
 def default_archive(db: Path) -> Path:
@@ -122,94 +280,16 @@ def default_archive(db: Path) -> Path:
     return db.with_name(f"{db.stem}-raw")
 
 
-def _base_url(value: str) -> str:
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base URL must be http(s)://host[:port]: {value!r}")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def _rate(flag: float | None, env_value: str | None) -> float | None:
-    raw: float | str | None = flag if flag is not None else env_value
-    if raw is None or raw == "":
-        return DEFAULT_RATE
-    value = raw if isinstance(raw, float | int) else finite_number(raw)
-    if value is None or not math.isfinite(value):
-        raise ConfigError(f"rate must be a number of requests per second: {raw!r}")
-    if not 0 <= value <= MAX_RATE:
-        raise ConfigError(f"rate must be from 0 (no pacing) to {MAX_RATE:g}: {raw!r}")
-    return float(value) or None
-
-
-def _legislatures(flag: Sequence[int] | None, env_value: str | None) -> tuple[int, ...]:
-    if flag:
-        values = list(flag)
-    elif env_value:
-        try:
-            values = [int(part) for part in env_value.split(",") if part.strip()]
-        except ValueError:
-            raise ConfigError(
-                f"ANQ_LEGISLATURES must be a comma list of numbers: {env_value!r}"
-            ) from None
-    else:
-        values = list(DEFAULT_LEGISLATURES)
-    for value in values:
-        if not 1 <= value <= 99:
-            raise ConfigError(f"legislature out of range: {value}")
-    return tuple(dict.fromkeys(values))
-
-
-def _types(flag: Sequence[str] | None, env_value: str | None) -> tuple[str, ...]:
-    if flag:
-        values = [value.strip().upper() for value in flag]
-    elif env_value:
-        values = [part.strip().upper() for part in env_value.split(",") if part.strip()]
-    else:
-        values = list(TYPES)
-    for value in values:
-        if value not in TYPES:
-            raise ConfigError(
-                f"unknown question type {value!r} (expected one of {', '.join(TYPES)})"
-            )
-    return tuple(dict.fromkeys(values))
-
-
-def _positive(name: str, flag: int | None, env_value: str | None, default: int) -> int:
-    raw: int | str | None = flag if flag is not None else env_value
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number: {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1: {raw!r}")
-    return value
-
-
-def _workers(flag: int | None, env_value: str | None) -> int | None:
-    if flag is None and not env_value:
-        return None
-    value = _positive("workers", flag, env_value, 1)
-    if value > MAX_WORKERS:
-        raise ConfigError(f"workers must be at most {MAX_WORKERS}: {value}")
-    return value
-
-
-def _limits(flags: Mapping[str, float | None], env: Mapping[str, str]) -> FetchLimits:
-    try:
-        return FetchLimits.resolve(flags, env)
-    except ValueError as err:
-        raise ConfigError(str(err)) from None
-
-
-def _now(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"ANQ_NOW must be an ISO date-time: {value!r}") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
+def as_options(settings: Settings) -> dict[str, Any]:
+    """The settings as a flow's ``options`` (JSON-ready; resolves back to the same)."""
+    out: dict[str, Any] = {}
+    for name in OPTIONS:
+        value = getattr(settings, name)
+        if name == "rate":
+            value = value or 0
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, Path | dt.datetime):
+            value = str(value) if isinstance(value, Path) else value.isoformat()
+        out[name] = value
+    return out

@@ -16,23 +16,17 @@ from warehouse.queries import validators
 
 @flow(name="fetch", validate_parameters=True)
 def fetch(
-    uids: list[str],
-    force: bool = False,
-    db: str | None = None,
-    base_url: str | None = None,
-    rate: float | None = None,
-    archive: str | None = None,
-    batch_size: int | None = None,
-    workers: int | None = None,
+    uids: list[str], force: bool = False, options: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Fetch the named questions (a 304 still counts: nothing changed).
 
     ``force`` drops the conditional-request validators, so the pages are
     downloaded, archived and parsed again even when the server says 304.
+    ``options``: the run options of ``flows.config``.
     """
     params = dict(locals())
     parsed = sorted(dict.fromkeys(parse_uid(uid) for uid in uids))
-    settings = settings_from(params)
+    settings = settings_from(options)
     with open_run("fetch", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         known: dict[Uid, tuple[str | None, str | None]] = {}
         if not force:
@@ -42,4 +36,4 @@ def fetch(
         progress.add_total(len(targets))
         for batch in chunks(targets, settings.batch_size):
             run_batch(run, batch)
-        return run.summary()
+    return run.summary()  # after open_run's last load: the numbers the runs row holds

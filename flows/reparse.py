@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from extractors import ExtractionError, Question, extract
 from flows import progress
+from flows.config import DEFAULT_BATCH
 from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
 from warehouse.archive import RawArchive
@@ -55,10 +56,7 @@ def replay_archive(
 
 @flow(name="reparse", validate_parameters=True)
 def reparse(
-    db: str | None = None,
-    archive: str | None = None,
-    legislature: int | None = None,
-    batch_size: int | None = None,
+    legislature: int | None = None, options: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Re-extract every archived page with the current extractor and rebuild the tables.
 
@@ -66,12 +64,14 @@ def reparse(
     extractor fix, every version is rebuilt from the pages as they were.
     """
     params = dict(locals())
-    settings = settings_from(params)
+    settings = settings_from(options)
     store = RawArchive(settings.archive)
     with open_run(
         "reparse", settings, params, network=False, prefect_flow_run_id=prefect_run_id()
     ) as run:
-        result = replay_archive(run, store, legislature, batch_size or REPLAY_BATCH)
+        # The fetch batch's default is small for pacing; a replay has no pacing to follow.
+        size = REPLAY_BATCH if settings.batch_size == DEFAULT_BATCH else settings.batch_size
+        result = replay_archive(run, store, legislature, size)
         run.totals.counts.update(result.counts())
         get_run_logger().info("reparse done: %s", run.totals.counts)
         if result.damaged:

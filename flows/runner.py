@@ -143,7 +143,11 @@ def open_run(
     with hold_run_lock(settings.db), Stopper().installed() as stopper:
         with session(settings.db) as con:
             run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
-        client = PoliteClient(settings.base_url, rate=settings.rate) if network else None
+        client = (
+            PoliteClient(settings.base_url, rate=settings.rate, limits=settings.limits)
+            if network
+            else None
+        )
         writer = Writer(settings.db)
         pipeline, loader = None, None
         if client is not None:

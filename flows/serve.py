@@ -13,14 +13,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-#: Same schedule and parameters as ``prefect.yaml``, kept side by side on purpose.
+from flows.config import as_options, resolve
+
+#: Same schedule as ``prefect.yaml`` (YAML cannot import: a test holds the two together).
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Europe/Paris"
-NIGHTLY_PARAMETERS: dict[str, Any] = {
-    "legislatures": [17],
-    "types": ["QE", "QG", "QOSD"],
-    "rate": 1.0,
-}
+#: The run options the nightly deployment pins, at their defaults in the options
+#: table; the others come from the ``ANQ_*`` environment of whoever runs it.
+NIGHTLY_OPTIONS = ("legislatures", "types", "rate")
+
+
+def nightly_parameters() -> dict[str, Any]:
+    """The nightly run's parameters: ``options`` from the table's defaults."""
+    defaults = as_options(resolve(env={}))
+    return {"options": {name: defaults[name] for name in NIGHTLY_OPTIONS}}
 
 
 def deployments() -> list[Any]:
@@ -36,7 +42,7 @@ def deployments() -> list[Any]:
         sync.to_deployment(
             name="nightly",
             schedules=[Cron(NIGHTLY_CRON, timezone=TIMEZONE)],
-            parameters=NIGHTLY_PARAMETERS,
+            parameters=nightly_parameters(),
             concurrency_limit=1,
             tags=["anq"],
         ),

@@ -15,25 +15,15 @@ from warehouse.queries import due_targets, known_numbers
 
 
 @flow(name="sync", validate_parameters=True)
-def sync(
-    db: str | None = None,
-    base_url: str | None = None,
-    rate: float | None = None,
-    legislatures: list[int] | None = None,
-    types: list[str] | None = None,
-    all_open: bool = False,
-    archive: str | None = None,
-    batch_size: int | None = None,
-    workers: int | None = None,
-    miss_run: int | None = None,
-) -> dict[str, Any]:
+def sync(all_open: bool = False, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Discover new questions, refresh the open ones that are due, retry failures.
 
     ``all_open`` refreshes every open question whatever its schedule.
-    Parameters left ``None`` come from ``ANQ_*`` variables or defaults.
+    ``options`` are the run options of ``flows.config`` (``db``, ``rate``,
+    ``legislatures``, ...); those left out come from ``ANQ_*`` variables or defaults.
     """
     params = dict(locals())
-    settings = settings_from(params)
+    settings = settings_from(options)
     logger = get_run_logger()
     with open_run("sync", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         for legislature in settings.legislatures:
@@ -60,4 +50,4 @@ def sync(
         targets = [Target(t.uid, t.etag, t.last_modified) for t in due]
         for batch in chunks(targets, settings.batch_size):
             run_batch(run, batch)
-        return run.summary()
+    return run.summary()  # after open_run's last load: the numbers the runs row holds

@@ -7,6 +7,7 @@ logs an error trying.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from prefect import task
@@ -43,20 +44,10 @@ def batcher(run: Run) -> Any:
     return lambda targets: run_batch(run, targets)
 
 
-def settings_from(params: dict[str, Any]) -> Settings:
-    """Resolve a flow's parameters (None = environment or default)."""
-    keys = (
-        "db",
-        "base_url",
-        "rate",
-        "legislatures",
-        "types",
-        "archive",
-        "batch_size",
-        "miss_run",
-        "workers",
-    )
-    return resolve(**{key: params.get(key) for key in keys})
+def settings_from(options: Mapping[str, Any] | None, **fixed: Any) -> Settings:
+    """Resolve a flow's ``options`` (see ``flows.config``; a missing key = environment
+    or default); ``fixed`` are the flow's own parameters that are also options."""
+    return resolve({**(options or {}), **fixed}, origin="option")
 
 
 def prefect_run_id() -> str | None:

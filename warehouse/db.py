@@ -14,6 +14,7 @@ Two different locks are at play, on purpose:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -255,9 +256,11 @@ class RunLock:
     """An exclusive ``flock`` on ``<db>.lock`` for the length of one run.
 
     The lock file holds the pid of its holder so that the refusal can say who
-    it is. The file is never deleted: deleting it would let two processes lock
-    two different inodes. The kernel drops the lock if the process dies, so a
-    killed run never leaves a stale lock behind.
+    it is. Its holder deletes it on release, still holding the lock; a taker
+    that locked a file meanwhile deleted checks that the path still names the
+    inode it locked, and starts over if not, so two processes never hold two
+    different files. The kernel drops the lock if the process dies, so a
+    killed run leaves at worst an unlocked file, which the next run takes.
     """
 
     def __init__(self, db_path: Path) -> None:
@@ -272,13 +275,17 @@ class RunLock:
         if self._fd is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = _read_pid(fd)
-            os.close(fd)
-            raise RunLocked(self.path, pid) from None
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = _read_pid(fd)
+                os.close(fd)
+                raise RunLocked(self.path, pid) from None
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)  # its holder deleted it as we locked it: lock the new one
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
@@ -289,7 +296,8 @@ class RunLock:
             return
         fd, self._fd = self._fd, None
         try:
-            os.ftruncate(fd, 0)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)  # while still held: see the class docstring
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
@@ -309,6 +317,15 @@ class RunLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (mine.st_dev, mine.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
 def _read_pid(fd: int) -> int | None:

@@ -24,8 +24,8 @@ Every page request goes through these layers, in this order:
    ``max_redirects``, and only to the same scheme, host and port.
 
 The bounds (response deadline, page deadline, Retry-After budget) are a
-:class:`~extractors.http.limits.FetchLimits`; unset, ``ANQ_*`` variables or
-the defaults give them. Validators go back to the site only when they are
+:class:`~extractors.http.limits.FetchLimits` (the run's options; unset,
+the defaults). Validators go back to the site only when they are
 printable ASCII, so one bad header stored once cannot fail a page for good.
 
 A page never raises: every problem is a :class:`FetchResult` whose outcome
@@ -35,7 +35,6 @@ is ``failed`` and whose ``error`` says why.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 from collections import Counter
@@ -151,7 +150,7 @@ class PoliteClient:
         self.base_url = base_url.rstrip("/")
         self._host = parts.hostname.lower()
         self._origin = url_origin(base_url)
-        self.limits = limits or FetchLimits.resolve({}, os.environ)
+        self.limits = limits or FetchLimits()
         self._clock: Clock = clock or SystemClock()
         self._pacer = Pacer(rate, self._clock)
         self._max_redirects = max_redirects

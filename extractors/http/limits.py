@@ -13,9 +13,7 @@ Three bounds keep a slow or hostile server from holding a run (README,
 from __future__ import annotations
 
 import math
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 #: ASCII decimal numbers only: ``float()`` would also take ``inf``, ``nan``,
@@ -62,18 +60,3 @@ class FetchLimits:
     response_deadline: float = LIMITS[0][2]
     page_deadline: float = LIMITS[1][2]
     retry_after_budget: float = LIMITS[2][2]
-
-    @classmethod
-    def resolve(
-        cls, flags: Mapping[str, float | None], env: Mapping[str, str] | None = None
-    ) -> FetchLimits:
-        """Flags (None = not given) over ``ANQ_*`` variables over defaults; ValueError
-        names the first bad one."""
-        env = os.environ if env is None else env
-        values: dict[str, float] = {}
-        for field, variable, default in LIMITS:
-            flag, text = flags.get(field), env.get(variable, "")
-            label = f"--{field.replace('_', '-')}" if flag is not None else variable
-            raw: float | str | None = flag if flag is not None else (text or None)
-            values[field] = default if raw is None else seconds(label, raw)
-        return cls(**values)

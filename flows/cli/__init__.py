@@ -1,322 +1,218 @@
 """The ``anq`` command: a thin layer over the flows and the read-only queries.
 
-Commands that fetch or load run a Prefect flow; ``stats``, ``export``,
-``report``, ``compact`` and ``verify-archive`` never import Prefect, so they
-start instantly. Exit status: 0 when the run completed (pages recorded as
-failures included), 1 when the run itself failed (e.g. a drift alarm, a
-damaged archive record), 2 for a bad option, 3 when the database is held by
-another run, 4 when the base URL does not answer at start.
+Each command's options come from the options table (``flows.config``): a
+command shows and takes only the rows that name it. Commands that fetch or
+load run a Prefect flow (``flows.cli.running``); ``stats``, ``export`` and
+``report`` never import Prefect, so they start instantly. Exit status: 0 when
+the run completed (pages recorded as failures included), 1 when the run
+itself failed (e.g. a drift alarm), 2 for a bad option, 3 when the database
+is held by another run, 4 when the base URL does not answer at start.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any
 
-from extractors.http.limits import LIMITS
-from flows.config import ConfigError, Settings, resolve
+import click
 
-EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_UNREACHABLE = 1, 2, 3, 4
+from flows.cli.checks import check_archive, check_db, origin
+from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, EXIT_USAGE, Fail
+from flows.config import LOADING, OPTIONS, ConfigError, Settings, options_for, resolve
 
+HELP = """\
+anq keeps a DuckDB warehouse of the French Assemblée nationale's parliamentary
+questions, read from the Assembly's web site politely (one request a second by
+default). Run `anq sync` every night to add the new questions and refresh the
+open ones; `anq backfill` fetches a whole legislature once; `anq stats` says
+what the warehouse holds and how the last runs went; `anq export` and `anq
+report` turn it into files and charts. Every option has an ANQ_* environment
+variable (see `anq COMMAND --help`), and the warehouse is data/anq.duckdb
+unless --db or ANQ_DB says otherwise.
+"""
 
-def build_parser() -> argparse.ArgumentParser:
-    """Every command of CONTRACT.md, each with the common options after its name."""
-    parser = argparse.ArgumentParser(prog="anq", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sync = _command(sub, "sync", "the nightly job: discover, refresh what is due, retry failures")
-    sync.add_argument("--all-open", action="store_true", help="refresh every open question")
-    back = _command(sub, "backfill", "fetch a whole range of numbers, resumable")
-    back.add_argument("--from-number", type=int, metavar="A", help="first number (default 1)")
-    back.add_argument(
-        "--to-number", type=int, metavar="B", help="last number (default: until a run of misses)"
-    )
-    back.add_argument("--latest", type=int, metavar="N", help="only the N highest numbers")
-    fetch = _command(sub, "fetch", "fetch and load the named questions now, due or not")
-    fetch.add_argument("uids", nargs="+", metavar="UID", help="e.g. QANR5L16QE200")
-    fetch.add_argument(
-        "--force", action="store_true", help="no conditional request: download again"
-    )
-    _command(sub, "reparse", "re-extract every archived raw page; no network")
-    _command(sub, "compact", "copy the warehouse into a fresh file, giving free space back")
-    verify = _command(sub, "verify-archive", "check every archived page against its sha256")
-    verify.add_argument("--json", action="store_true", help="the summary as one JSON object")
-    _command(sub, "stats", "what the warehouse holds and how the last runs went")
-    export = _command(sub, "export", "the public tables and views as files")
-    export.add_argument("--format", choices=("parquet", "csv"), default="parquet")
-    export.add_argument("--out", required=True, metavar="DIR")
-    report = _command(sub, "report", "a static HTML page of charts")
-    report.add_argument("--out", required=True, metavar="DIR")
-    return parser
+__all__ = ["EXIT_FAILED", "EXIT_LOCKED", "EXIT_UNREACHABLE", "EXIT_USAGE", "anq", "main"]
+
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
 
 
-def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
-    common = parser.add_argument_group("options every command takes")
-    common.add_argument(
-        "--db", metavar="PATH", help="DuckDB file (ANQ_DB, default data/anq.duckdb)"
-    )
-    common.add_argument("--base-url", metavar="URL", help="site root (ANQ_BASE_URL)")
-    common.add_argument(
-        "--rate",
-        type=float,
-        metavar="R",
-        help="requests per second at most, 0 = no pacing (ANQ_RATE, default 1)",
-    )
-    common.add_argument(
-        "--legislature",
-        type=int,
-        action="append",
-        metavar="N",
-        help="repeatable (ANQ_LEGISLATURES, default 17)",
-    )
-    common.add_argument(
-        "--type",
-        action="append",
-        metavar="T",
-        dest="types",
-        help="QE, QG or QOSD, repeatable (ANQ_TYPES)",
-    )
-    common.add_argument(
-        "--archive", metavar="DIR", help="raw page archive (ANQ_ARCHIVE, default <db>-raw/)"
-    )
-    common.add_argument(
-        "--batch-size", type=int, metavar="N", help="pages per batch (ANQ_BATCH, default 200)"
-    )
-    common.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help="fetch processes (ANQ_WORKERS; default one per core, at most 4, "
-        "with --rate 0, else 1)",
-    )
-    common.add_argument(
-        "--miss-run",
-        type=int,
-        metavar="N",
-        help="misses that end discovery (ANQ_MISS_RUN, default 10)",
-    )
-    _limit_options(parser)
-    return parser
+@click.group(context_settings=CONTEXT, help=HELP)
+@click.version_option(package_name="anq", prog_name="anq", message="%(prog)s %(version)s")
+def anq() -> None:
+    """The group; each command below does the work."""
 
 
-def _limit_options(parser: argparse.ArgumentParser) -> None:
-    limits = parser.add_argument_group("limits on a slow or hostile site (README)")
-    for name, variable, default in LIMITS:
-        limits.add_argument(
-            f"--{name.replace('_', '-')}",
-            type=float,
-            metavar="S",
-            help=f"{_LIMIT_HELP[name]} ({variable}, default {default:g} s)",
+def command(name: str, summary: str) -> Callable[[Callable[..., int]], click.Command]:
+    """A subcommand with its rows of the options table and ``--json``."""
+
+    def decorate(fn: Callable[..., int]) -> click.Command:
+        cmd = anq.command(name, help=summary, short_help=summary.split(".")[0])(fn)
+        for key, row in options_for(name).items():
+            assert row.flag is not None
+            cmd.params.append(
+                click.Option(
+                    [row.flag, key], metavar=row.metavar, multiple=row.repeat, help=row.describe()
+                )
+            )
+        cmd.params.append(
+            click.Option(["--json", "as_json"], is_flag=True, help="print one JSON object")
         )
+        return cmd
+
+    return decorate
 
 
-_LIMIT_HELP = {
-    "response_deadline": "seconds for one response, headers and body",
-    "page_deadline": "seconds for one page, its retries included",
-    "retry_after_budget": "seconds a run waits on Retry-After in all",
-}
+def settings_for(name: str, flags: dict[str, Any]) -> Settings:
+    """Resolve and check a command's options; raises :class:`ConfigError`."""
+    settings = resolve({key: value or None for key, value in flags.items()})
+    writing = name in LOADING
+    check_db(settings.db, origin(OPTIONS["db"], flags.get("db")), writing=writing)
+    if writing:
+        check_archive(settings.archive, origin(OPTIONS["archive"], flags.get("archive")))
+    return settings
+
+
+@command("sync", "The nightly job: discover new questions, refresh the open ones that are due "
+         "and retry earlier failures, for the configured legislatures and types.")  # fmt: skip
+@click.option("--all-open", is_flag=True, help="refresh every open question, due or not")
+def sync(all_open: bool, as_json: bool, **flags: Any) -> int:
+    from flows.cli.running import run_flow
+
+    settings = settings_for("sync", flags)
+    return run_flow("sync", {"all_open": all_open}, settings, as_json=as_json)
+
+
+@command("backfill", "Fetch a whole range of numbers of one legislature; resumable.")
+@click.option("--from-number", type=int, metavar="A", help="first number (default 1)")
+@click.option("--to-number", type=int, metavar="B", help="last number (default: until misses)")
+@click.option("--latest", type=int, metavar="N", help="only the N highest numbers")
+def backfill(
+    from_number: int | None, to_number: int | None, latest: int | None, as_json: bool,
+    **flags: Any,
+) -> int:  # fmt: skip
+    from flows.cli.running import run_flow
+
+    settings = settings_for("backfill", flags)
+    given = flags["legislatures"] or os.environ.get(str(OPTIONS["legislatures"].env))
+    if len(settings.legislatures) != 1 or not given:
+        raise ConfigError("backfill takes exactly one --legislature N")
+    params = {"legislature": settings.legislatures[0], "from_number": from_number,
+              "to_number": to_number, "latest": latest}  # fmt: skip
+    return run_flow("backfill", params, settings, as_json=as_json)
+
+
+@command("fetch", "Fetch and load the named questions now, due or not.")
+@click.argument("uids", nargs=-1, required=True, metavar="UID...")
+@click.option("--force", is_flag=True, help="no conditional request: download again")
+def fetch(uids: tuple[str, ...], force: bool, as_json: bool, **flags: Any) -> int:
+    from extractors.uid import InvalidUid, parse_uid
+    from flows.cli.running import run_flow
+
+    try:
+        parsed = [str(parse_uid(uid)) for uid in uids]
+    except InvalidUid as err:
+        raise ConfigError(str(err)) from None
+    settings = settings_for("fetch", flags)
+    return run_flow("fetch", {"uids": parsed, "force": force}, settings, as_json=as_json)
+
+
+@command("reparse", "Re-extract every archived raw page with the current extractor; "
+         "no network.")  # fmt: skip
+def reparse(as_json: bool, **flags: Any) -> int:
+    from flows.cli.running import run_flow
+
+    settings = settings_for("reparse", flags)
+    if len(flags["legislatures"]) > 1:
+        raise ConfigError("reparse takes at most one --legislature N")
+    legislature = settings.legislatures[0] if flags["legislatures"] else None
+    params = {"legislature": legislature}
+    return run_flow("reparse", params, settings, as_json=as_json, network=False)
+
+
+@command("stats", "What the warehouse holds and how the last runs went.")
+def stats(as_json: bool, **flags: Any) -> int:
+    from flows.cli.console import show_stats
+
+    return show_stats(settings_for("stats", flags), as_json=as_json)
+
+
+@command("export", "The public tables and views as Parquet or CSV files.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
+              show_default=True, help="file format")  # fmt: skip
+@click.option("--out", required=True, metavar="DIR", help="directory to write")
+def export(fmt: str, out: str, as_json: bool, **flags: Any) -> int:
+    from flows.cli.console import run_export
+
+    return run_export(settings_for("export", flags), fmt, out, as_json=as_json)
+
+
+@command("report", "A static HTML page of charts built from the warehouse.")
+@click.option("--out", required=True, metavar="DIR", help="directory to write")
+def report(out: str, as_json: bool, **flags: Any) -> int:
+    from flows.cli.console import run_report
+
+    return run_report(settings_for("report", flags), out, as_json=as_json)
+
+
+@command("compact", "Copy the warehouse into a fresh file and swap it in, giving back the "
+         "space DuckDB keeps after deletes; refused while a run holds the file.")  # fmt: skip
+def compact(as_json: bool, **flags: Any) -> int:
+    from flows.cli.upkeep import run_compact
+
+    return run_compact(settings_for("compact", flags), as_json=as_json)
+
+
+@command("verify-archive", "Check every archived page against its digest; "
+         "rebuilds nothing.")  # fmt: skip
+def verify_archive(as_json: bool, **flags: Any) -> int:
+    from flows.cli.upkeep import run_verify
+
+    return run_verify(settings_for("verify-archive", flags), as_json)
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP: unwind like Ctrl-C, so the run lock is let go."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``anq`` console script."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``anq`` console script: every exit is one line, never a traceback."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     try:
-        settings = resolve(
-            db=args.db,
-            base_url=args.base_url,
-            rate=args.rate,
-            legislatures=args.legislature,
-            types=args.types,
-            archive=args.archive,
-            batch_size=args.batch_size,
-            miss_run=args.miss_run,
-            workers=args.workers,
-            response_deadline=args.response_deadline,
-            page_deadline=args.page_deadline,
-            retry_after_budget=args.retry_after_budget,
-        )
-        if args.command == "backfill" and (
-            len(settings.legislatures) != 1
-            or (not args.legislature and not os.environ.get("ANQ_LEGISLATURES"))
-        ):
-            raise ConfigError("backfill takes exactly one --legislature N")
+        code = anq.main(args=list(argv) if argv is not None else None, prog_name="anq",
+                        standalone_mode=False)  # fmt: skip
+    except click.ClickException as err:
+        err.show()
+        return err.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        return _say(130, "interrupted")
+    except _Stopped as err:
+        return _say(128 + err.signum, f"stopped by {err}")
     except ConfigError as err:
-        return _fail(EXIT_USAGE, str(err))
-    for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect
-        os.environ.setdefault(key, value)
-    os.environ.update(settings.limits_env())  # the flow's client and workers read these
-    handler: Callable[[argparse.Namespace, Settings], int] = HANDLERS[args.command]
-    return handler(args, settings)
+        return _say(EXIT_USAGE, str(err))
+    except Fail as err:
+        return _say(err.code, str(err))
+    except Exception as err:
+        return _say(1, f"unexpected error: {type(err).__name__}: {err}")
+    return code if isinstance(code, int) else 0
 
 
-def _fail(code: int, message: str) -> int:
+def _say(code: int, message: str) -> int:
     print(f"anq: {message}", file=sys.stderr)
     return code
 
-
-def _flow_kwargs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    return {
-        "db": str(settings.db),
-        "base_url": settings.base_url,
-        "rate": settings.rate or 0.0,
-        "archive": str(settings.archive),
-        "batch_size": settings.batch_size,
-        "workers": settings.workers,
-    }
-
-
-def _sync(args: argparse.Namespace, settings: Settings) -> int:
-    kwargs = {
-        **_flow_kwargs(args, settings),
-        "legislatures": list(settings.legislatures),
-        "types": list(settings.types),
-        "all_open": args.all_open,
-        "miss_run": settings.miss_run,
-    }
-    return _run_flow("sync", kwargs, settings, network=True)
-
-
-def _backfill(args: argparse.Namespace, settings: Settings) -> int:
-    kwargs = {
-        **_flow_kwargs(args, settings),
-        "legislature": settings.legislatures[0],
-        "types": list(settings.types),
-        "from_number": args.from_number,
-        "to_number": args.to_number,
-        "latest": args.latest,
-        "miss_run": settings.miss_run,
-    }
-    return _run_flow("backfill", kwargs, settings, network=True)
-
-
-def _fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from extractors.uid import InvalidUid, parse_uid
-
-    try:
-        uids = [str(parse_uid(uid)) for uid in args.uids]
-    except InvalidUid as err:
-        return _fail(EXIT_USAGE, str(err))
-    kwargs = {**_flow_kwargs(args, settings), "uids": uids, "force": args.force}
-    return _run_flow("fetch", kwargs, settings, network=True)
-
-
-def _reparse(args: argparse.Namespace, settings: Settings) -> int:
-    legislature = settings.legislatures[0] if args.legislature else None
-    kwargs = {
-        "db": str(settings.db),
-        "archive": str(settings.archive),
-        "legislature": legislature,
-        "batch_size": args.batch_size,  # None: the replay's own, larger default
-    }
-    return _run_flow("reparse", kwargs, settings, network=False)
-
-
-def _compact(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.cli.upkeep import run_compact
-
-    return run_compact(settings)
-
-
-def _verify_archive(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.cli.upkeep import run_verify
-
-    return run_verify(settings, args.json)
-
-
-def _run_flow(name: str, kwargs: dict[str, Any], settings: Settings, *, network: bool) -> int:
-    """Lock, check the site, then run the flow ``flows.<name>.<name>`` (imported only now)."""
-    from flows.runner import hold_run_lock
-    from warehouse.db import RunLocked
-
-    try:
-        with hold_run_lock(settings.db):
-            if network:
-                code = _check_reachable(settings)
-                if code:
-                    return code
-            return _start(name, kwargs)
-    except RunLocked as err:
-        return _fail(EXIT_LOCKED, f"{settings.db} is being written by another anq run ({err})")
-
-
-def _check_reachable(settings: Settings) -> int:
-    from extractors.http.client import PoliteClient, Unreachable
-
-    with PoliteClient(settings.base_url, rate=None, limits=settings.limits) as client:
-        try:
-            client.check_reachable()
-        except Unreachable as err:
-            return _fail(EXIT_UNREACHABLE, str(err))
-    return 0
-
-
-#: Prefect settings the CLI defaults (a user's own environment wins): library logs
-#: reach Prefect with their uids; the ephemeral API gets time to start on small
-#: machines; no telemetry (the run has no business calling anyone but the site).
-PREFECT_DEFAULTS = {
-    "PREFECT_LOGGING_EXTRA_LOGGERS": "anq",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-}
-
-
-def _start(name: str, kwargs: dict[str, Any]) -> int:
-    """Run the flow against a Prefect API (see :mod:`flows.api`) and print its summary.
-
-    The temporary API, when one is needed, starts before the flow's module
-    (and with it Prefect) is imported, so the two start-ups overlap.
-    """
-    from flows.api import prefect_api
-    from flows.cli.console import print_summary, progress_bar
-
-    try:
-        with prefect_api():
-            flow = getattr(importlib.import_module(f"flows.{name}"), name)
-            with progress_bar():
-                state = flow(**kwargs, return_state=True)
-            if not state.is_completed():
-                return _fail(EXIT_FAILED, f"{name} run failed: {state.message}")
-            summary = state.result()
-    except Exception as err:
-        return _fail(EXIT_FAILED, f"{name} could not run: {type(err).__name__}: {err}")
-    print_summary(summary)
-    return 0
-
-
-def _stats(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.cli.console import show_stats
-
-    return show_stats(settings)
-
-
-def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.cli.console import run_export
-
-    return run_export(settings, args.format, args.out)
-
-
-def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.cli.console import run_report
-
-    return run_report(settings, args.out)
-
-
-HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
-    "sync": _sync,
-    "backfill": _backfill,
-    "fetch": _fetch,
-    "reparse": _reparse,
-    "compact": _compact,
-    "verify-archive": _verify_archive,
-    "stats": _stats,
-    "export": _export,
-    "report": _report,
-}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -7,9 +7,11 @@ instantly.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flows import progress
+from flows.cli.errors import EXIT_FAILED, Fail
 from flows.config import Settings
 
 #: Summary rows: (key in the flow's result, label).
@@ -62,8 +65,11 @@ def progress_bar() -> Iterator[None]:
             progress.install(None)
 
 
-def print_summary(result: dict[str, Any]) -> None:
-    """The table printed at the end of every fetching or loading run."""
+def print_summary(result: dict[str, Any], *, as_json: bool = False) -> None:
+    """The table printed at the end of every fetching or loading run (or one JSON object)."""
+    if as_json:
+        print(json.dumps(result, default=str))
+        return
     table = Table(title=f"anq {result.get('flow', '')} run {result.get('run_id', '')}")
     table.add_column("outcome")
     table.add_column("pages", justify="right")
@@ -77,54 +83,60 @@ def _open_read_only(settings: Settings) -> Any:
     from warehouse.db import DatabaseLocked, connect
 
     if not settings.db.exists():
-        print(f"anq: no warehouse at {settings.db} yet (run `anq sync` first)", file=sys.stderr)
-        return None
+        raise Fail(
+            EXIT_FAILED,
+            f"no warehouse at {settings.db.absolute()} (name it with --db or ANQ_DB, "
+            "or make it with `anq sync`)",
+        )
     try:
         return connect(settings.db, read_only=True, wait=30.0)
     except DatabaseLocked as err:
-        print(f"anq: {settings.db} is busy: {err}", file=sys.stderr)
-        return None
+        raise Fail(EXIT_FAILED, f"{settings.db} is busy: {err}") from None
 
 
-def show_stats(settings: Settings) -> int:
+def show_stats(settings: Settings, *, as_json: bool = False) -> int:
     """``anq stats``."""
     from flows.report.stats import render_stats, stats
 
     con = _open_read_only(settings)
-    if con is None:
-        return 1
     try:
-        render_stats(stats(con, settings.clock_now()), Console())
+        report = stats(con, settings.clock_now())
     finally:
         con.close()
+    if as_json:
+        print(json.dumps({"questions": report.questions, **asdict(report)}, default=str))
+    else:
+        render_stats(report, Console())
     return 0
 
 
-def run_export(settings: Settings, fmt: str, out: str) -> int:
+def run_export(settings: Settings, fmt: str, out: str, *, as_json: bool = False) -> int:
     """``anq export``."""
     from flows.report.export import export
 
     con = _open_read_only(settings)
-    if con is None:
-        return 1
     try:
         paths = export(con, Path(out), fmt)
     finally:
         con.close()
-    Console().print(f"wrote {len(paths)} files under {out}")
+    if as_json:
+        print(json.dumps({"out": out, "format": fmt, "files": [str(p) for p in paths]}))
+    else:
+        Console().print(f"wrote {len(paths)} files under {out}")
     return 0
 
 
-def run_report(settings: Settings, out: str) -> int:
+def run_report(settings: Settings, out: str, *, as_json: bool = False) -> int:
     """``anq report``."""
     from flows.report.html import build_report
 
     con = _open_read_only(settings)
-    if con is None:
-        return 1
     try:
         page = build_report(con, Path(out))
     finally:
         con.close()
-    Console().print(f"report written to {page}")
+    if as_json:
+        print(json.dumps({"page": str(page)}))
+    else:
+        Console().print(f"report written to {page}")
     return 0

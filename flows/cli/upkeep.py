@@ -6,30 +6,31 @@ Neither fetches nor loads, so neither runs a Prefect flow; both start at once.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
+from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, Fail
 from flows.config import Settings
 
-EXIT_FAILED, EXIT_LOCKED = 1, 3
 
-
-def run_compact(settings: Settings) -> int:
+def run_compact(settings: Settings, as_json: bool = False) -> int:
     """Copy the warehouse into a fresh file and swap it in, unless a run holds it."""
     from warehouse.compact import RewriteFailed, compact
     from warehouse.db import DatabaseLocked, RunLock, RunLocked
 
     db = settings.db
     if not db.is_file():
-        return _fail(EXIT_FAILED, f"no warehouse at {db}")
+        raise Fail(EXIT_FAILED, f"no warehouse at {db.resolve()} (--db or ANQ_DB names it)")
     try:
         with RunLock(db):
             sizes = compact(db)
     except RunLocked as err:
-        return _fail(EXIT_LOCKED, f"{db} is being written by another anq run ({err})")
+        raise Fail(EXIT_LOCKED, f"{db} is being written by another anq run ({err})") from None
     except (RewriteFailed, DatabaseLocked) as err:
-        return _fail(EXIT_FAILED, f"compact failed, {db} kept as it was: {err}")
-    print(f"compacted {db}: {_mb(sizes.before)} -> {_mb(sizes.after)}")
+        raise Fail(EXIT_FAILED, f"compact failed, {db} kept as it was: {err}") from None
+    if as_json:
+        print(json.dumps({"db": str(db), "bytes_before": sizes.before, "bytes_after": sizes.after}))
+    else:
+        print(f"compacted {db}: {_mb(sizes.before)} -> {_mb(sizes.after)}")
     return 0
 
 
@@ -38,7 +39,7 @@ def run_verify(settings: Settings, as_json: bool) -> int:
     from warehouse.verify import verify_archive
 
     if not Path(settings.archive).is_dir():
-        return _fail(EXIT_FAILED, f"no archive at {settings.archive}")
+        raise Fail(EXIT_FAILED, f"no archive at {Path(settings.archive).resolve()}")
     report = verify_archive(Path(settings.archive), settings.db)
     if as_json:
         print(json.dumps(report.as_dict()))
@@ -58,8 +59,3 @@ def run_verify(settings: Settings, as_json: bool) -> int:
 
 def _mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
-
-
-def _fail(code: int, message: str) -> int:
-    print(f"anq: {message}", file=sys.stderr)
-    return code

@@ -139,22 +139,32 @@ def _totals_table(report: StatsReport) -> Table:
     return table
 
 
+#: The last-runs columns: (header, justification); short so ten fit in 80 columns.
+RUN_COLUMNS = (("started", "left"), ("flow", "left"), ("state", "left"), ("took", "right"),
+               ("req", "right"), ("new", "right"), ("chg", "right"), ("same", "right"),
+               ("none", "right"), ("fail", "right"))  # fmt: skip
+RUN_LEGEND = (
+    "req: HTTP requests; new, chg, same: questions new, changed, unchanged; "
+    "none: no question at that number; fail: failures, retried next run"
+)
+
+
 def _runs_table(runs: tuple[RunRecord, ...]) -> Table:
-    table = Table(title="Last runs" if runs else "Last runs: none yet")
-    headers = ("started (UTC)", "flow", "state", "took", "requests", "new", "changed",
-               "unchanged", "not found", "failures")  # fmt: skip
-    for name in headers:
-        table.add_column(name, justify="left" if name in ("flow", "state") else "right")
+    title = "Last runs (UTC)" if runs else "Last runs: none yet"
+    table = Table(title=title, caption=RUN_LEGEND if runs else None, box=None,
+                  padding=(0, 1, 0, 0), pad_edge=False, caption_justify="left",
+                  header_style="bold underline")  # fmt: skip
+    for name, justify in RUN_COLUMNS:
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for run in runs:
-        took = "—" if run.finished_at is None else str(run.finished_at - run.started_at)
         colour = {"completed": "green", "failed": "red", "crashed": "red"}.get(run.state, "yellow")
         counts = (run.requests, run.pages_new, run.pages_changed, run.pages_unchanged,
                   run.not_found, run.failures)  # fmt: skip
         table.add_row(
-            f"{run.started_at:%Y-%m-%d %H:%M}",
+            f"{run.started_at:%m-%d %H:%M}",
             escape(run.flow),
             f"[{colour}]{escape(run.state)}[/]",
-            took,
+            _took(run),
             *(str(n) for n in counts),
         )
     return table
@@ -173,3 +183,16 @@ def _damaged_table(report: StatsReport) -> Table:
         offset = "—" if d.offset is None else str(d.offset)
         table.add_row(escape(d.uid), escape(d.path), offset, escape(d.problem))
     return table
+
+
+def _took(run: RunRecord) -> str:
+    """``4.2s``, ``12m05s``, ``2h03m``: at most six characters below 100 hours."""
+    if run.finished_at is None:
+        return "—"
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    return f"{minutes // 60}h{minutes % 60:02d}m"

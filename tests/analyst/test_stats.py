@@ -11,8 +11,9 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from flows.report.stats import Total, render_stats, stats
+from flows.report.stats import StatsReport, Total, render_stats, stats
 from tests.analyst.warehouse_fixture import apply_migrations
+from warehouse.runs import RunRecord
 
 
 def noon(today: dt.date) -> dt.datetime:
@@ -88,7 +89,21 @@ def test_render_shows_the_figures(con: duckdb.DuckDBPyConnection, today: dt.date
     assert ["16", "QE", "0", "1", "1", "2"] in cells
     assert "Due for a refresh: 2 open question(s)" in text
     assert "2 failing page(s) waiting for a retry" in text
-    assert "backfill" in text and "failed" in text and "0:05:00" in text
+    assert "backfill" in text and "failed" in text and "5m00s" in text
+
+
+def test_render_fits_80_columns_whole() -> None:
+    big = 123456  # six-digit counters in every column
+    start = dt.datetime(2026, 1, 2, 3, 4)
+    counts = (big,) * 6 + (0, 0, 0)
+    end = start + dt.timedelta(hours=30)
+    run = RunRecord("r" * 32, "backfill", start, end, "completed", *counts, *(None,) * 5)
+    report = StatsReport(start, (Total(17, "QE", "open", big),), 3, 4, (run, run))
+    console = Console(file=io.StringIO(), width=80, record=True, color_system=None)
+    render_stats(report, console)
+    text = console.export_text()
+    assert max(map(len, text.splitlines())) <= 80 and "…" not in text
+    assert "backfill completed 30h00m 123456" in text
 
 
 def test_render_empty_warehouse() -> None:

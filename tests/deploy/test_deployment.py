@@ -164,7 +164,7 @@ def test_deploy_schedule_manual_run_report(tmp_path: Path, procs: Procs) -> None
     schedule = nightly["schedules"][0]["schedule"]
     assert (schedule["cron"], schedule["timezone"]) == ("0 2 * * *", "Europe/Paris")
     assert nightly["global_concurrency_limit"]["limit"] == 1
-    assert nightly["parameters"]["legislatures"] == [17]
+    assert nightly["parameters"]["options"]["legislatures"] == [17]
     assert nightly["work_pool_name"] == "anq-pool"
     assert "{{ $ANQ_PROJECT_DIR }}" in json.dumps(nightly["pull_steps"])
     assert _api(api, "GET", "/deployments/name/backfill/manual")["schedules"] == []
@@ -175,9 +175,10 @@ def test_deploy_schedule_manual_run_report(tmp_path: Path, procs: Procs) -> None
         _site_pages(site)
         out = procs.run("trigger", [
             str(PREFECT), "deployment", "run", "backfill/manual",
-            "--param", "legislature=16", "--param", 'types=["QE"]',
-            "--param", "to_number=12", "--param", f"base_url={site.base_url}",
-            "--param", f"db={db}", "--param", "rate=0",
+            "--param", "legislature=16", "--param", "to_number=12",
+            "--param", "options=" + json.dumps(
+                {"types": ["QE"], "base_url": site.base_url, "db": str(db), "rate": 0}
+            ),
         ], env)  # fmt: skip
         match = re.search(r"UUID:\s*([0-9a-f-]{36})", out)
         assert match, out

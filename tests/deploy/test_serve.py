@@ -6,12 +6,16 @@ Building runner deployments needs no API, so this is fast; the slow test in
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from flows import serve
+from flows.config import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,7 +32,7 @@ def test_the_four_deployments(built: dict[str, Any]) -> None:
 def test_nightly_schedule_is_paris_time(built: dict[str, Any]) -> None:
     (schedule,) = built["sync/nightly"].schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Europe/Paris")
-    assert built["sync/nightly"].parameters == serve.NIGHTLY_PARAMETERS
+    assert built["sync/nightly"].parameters == serve.nightly_parameters()
 
 
 @pytest.mark.parametrize("name", ["backfill/manual", "fetch/manual"])
@@ -36,8 +40,31 @@ def test_manual_deployments_have_no_schedule(built: dict[str, Any], name: str) -
     assert built[name].schedules == []
 
 
-def test_serve_and_prefect_yaml_agree() -> None:
+def _yaml_deployments() -> dict[str, dict[str, Any]]:
     text = (REPO / "prefect.yaml").read_text()
-    assert f'cron: "{serve.NIGHTLY_CRON}"' in text
-    assert f"timezone: {serve.TIMEZONE}" in text
-    assert "legislatures: [17]" in text and "types: [QE, QG, QOSD]" in text and "rate: 1.0" in text
+    return {d["entrypoint"]: d for d in yaml.safe_load(text)["deployments"]}
+
+
+def test_serve_and_prefect_yaml_agree_on_the_schedule() -> None:
+    (schedule,) = _yaml_deployments()["flows/sync.py:sync"]["schedules"]
+    assert (schedule["cron"], schedule["timezone"]) == (serve.NIGHTLY_CRON, serve.TIMEZONE)
+
+
+def test_serve_and_prefect_yaml_agree_on_the_nightly_parameters() -> None:
+    yaml_nightly = _yaml_deployments()["flows/sync.py:sync"]["parameters"]
+    assert yaml_nightly == serve.nightly_parameters()
+
+
+@pytest.mark.parametrize("entrypoint", list(_yaml_deployments()))
+def test_prefect_yaml_parameters_are_the_flows(entrypoint: str) -> None:
+    path, name = entrypoint.split(":")
+    module = path.removesuffix(".py").replace("/", ".")
+    flow = getattr(importlib.import_module(module), name)
+    parameters = _yaml_deployments()[entrypoint]["parameters"] or {}
+    assert set(parameters) <= set(inspect.signature(flow.fn).parameters)
+
+
+@pytest.mark.parametrize("entrypoint", list(_yaml_deployments()))
+def test_prefect_yaml_options_are_rows_of_the_table(entrypoint: str) -> None:
+    options = (_yaml_deployments()[entrypoint]["parameters"] or {}).get("options", {})
+    assert resolve(options, env={}, origin="option")  # unknown or bad ones raise

@@ -67,10 +67,10 @@ def _last_run(db: Path) -> tuple[str, str, str | None, str | None]:
 
 
 def _backfill(site: SiteServer, db: Path, low: int, high: int) -> object:
+    options = {"types": ["QE"], "base_url": site.base_url, "db": str(db), "rate": 0}
     return backfill(
-        legislature=17, types=["QE"], from_number=low, to_number=high,
-        base_url=site.base_url, db=str(db), rate=0, return_state=True,
-    )  # fmt: skip
+        legislature=17, from_number=low, to_number=high, options=options, return_state=True
+    )
 
 
 def test_renamed_label_fails_the_run_and_names_the_field(tmp_path: Path) -> None:

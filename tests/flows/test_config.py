@@ -1,14 +1,23 @@
-"""Settings: flag > environment > default, and bad values refused before any work."""
+"""Settings: one table of options; flag > environment > default; bad values refused."""
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from extractors.http.limits import LIMITS
-from flows.config import DEFAULT_RATE, MAX_AUTO_WORKERS, ConfigError, resolve
+from flows.config import (
+    DEFAULT_RATE,
+    EVERY,
+    OPTIONS,
+    ConfigError,
+    as_options,
+    options_for,
+    resolve,
+)
 
 
 def test_defaults() -> None:
@@ -23,7 +32,7 @@ def test_defaults() -> None:
 
 
 def test_archive_defaults_beside_the_db() -> None:
-    assert resolve(db="/x/w.duckdb", env={}).archive == Path("/x/w-raw")
+    assert resolve({"db": "/x/w.duckdb"}, env={}).archive == Path("/x/w-raw")
 
 
 def test_environment_is_read() -> None:
@@ -33,15 +42,16 @@ def test_environment_is_read() -> None:
 
 
 def test_flag_beats_environment() -> None:
-    assert resolve(rate=3, env={"ANQ_RATE": "2"}).rate == 3
+    assert resolve({"rate": "3"}, env={"ANQ_RATE": "2"}).rate == 3
 
 
 def test_rate_zero_turns_pacing_off() -> None:
-    assert resolve(rate=0, env={}).rate is None
+    assert resolve({"rate": 0}, env={}).rate is None
 
 
 def test_base_url_trailing_slash_dropped() -> None:
-    assert resolve(base_url="http://127.0.0.1:8000/", env={}).base_url == "http://127.0.0.1:8000"
+    s = resolve({"base_url": "http://127.0.0.1:8000/"}, env={})
+    assert s.base_url == "http://127.0.0.1:8000"
 
 
 def test_anq_now_freezes_the_clock() -> None:
@@ -50,86 +60,96 @@ def test_anq_now_freezes_the_clock() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("given", "env", "named"),
     [
-        {"rate": -1},
-        {"base_url": "ftp://x"},
-        {"base_url": "nohost"},
-        {"types": ["QX"]},
-        {"legislatures": [0]},
-        {"batch_size": 0},
-        {"env": {"ANQ_LEGISLATURES": "x"}},
-        {"env": {"ANQ_RATE": "fast"}},
-        {"env": {"ANQ_NOW": "yesterday"}},
-        {"rate": float("inf")},
-        {"rate": float("nan")},
-        {"rate": 1e300},
-        {"workers": 10**9},
+        ({"rate": -1}, {}, "--rate"),
+        ({"rate": "nan"}, {}, "--rate"),
+        ({"base_url": "ftp://x"}, {}, "--base-url"),
+        ({"base_url": "nohost"}, {}, "--base-url"),
+        ({"types": ["QX"]}, {}, "--type"),
+        ({"legislatures": [0]}, {}, "--legislature"),
+        ({"batch_size": 0}, {}, "--batch-size"),
+        ({}, {"ANQ_LEGISLATURES": "x"}, "ANQ_LEGISLATURES"),
+        ({}, {"ANQ_RATE": "fast"}, "ANQ_RATE"),
+        ({}, {"ANQ_NOW": "yesterday"}, "ANQ_NOW"),
+        ({}, {"ANQ_MISS_RUN": "2.5"}, "ANQ_MISS_RUN"),
     ],
 )
-def test_bad_values_are_refused(kwargs: dict[str, object]) -> None:
-    kwargs.setdefault("env", {})
-    with pytest.raises(ConfigError):
-        resolve(**kwargs)  # type: ignore[arg-type]
+def test_bad_values_are_refused_naming_their_source(
+    given: dict[str, Any], env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"^{named}: "):
+        resolve(given, env=env)
 
 
-_BAD_NUMBERS = ["inf", "nan", "-1", "²", "1e400", "9" * 400, "1_0", "ten"]
+def test_a_flows_bad_option_is_named_as_an_option() -> None:
+    with pytest.raises(ConfigError, match=r"^option rate: "):
+        resolve({"rate": "fast"}, env={}, origin="option")
+
+
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(ConfigError, match="workers"):
+        resolve({"workers": 2}, env={})
+
+
+@pytest.mark.parametrize("env", [{}, {"ANQ_RATE": "0", "ANQ_TYPES": "QG", "ANQ_NOW": "2026-01-02"}])
+def test_options_round_trip_through_a_flow(env: dict[str, str]) -> None:
+    s = resolve(env=env)
+    assert resolve(as_options(s), env={}, origin="option") == s
+
+
+def test_workers_is_gone() -> None:
+    assert "workers" not in OPTIONS and not any(o.env == "ANQ_WORKERS" for o in OPTIONS.values())
+
+
+@pytest.mark.parametrize("name", EVERY)
+def test_every_command_takes_db(name: str) -> None:
+    assert "db" in options_for(name)
+
+
+@pytest.mark.parametrize("name", ["stats", "export", "report"])
+def test_read_only_commands_take_only_db(name: str) -> None:
+    assert list(options_for(name)) == ["db"]
+
+
+@pytest.mark.parametrize(("name", "row"), OPTIONS.items())
+def test_each_row_has_an_environment_variable_and_help(name: str, row: Any) -> None:
+    assert (row.env or "").startswith("ANQ_") and row.help
+
+
+@pytest.mark.parametrize("flow", ["sync", "backfill", "fetch", "reparse"])
+def test_flows_take_the_run_options_as_one_parameter(flow: str) -> None:
+    import importlib
+
+    fn = getattr(importlib.import_module(f"flows.{flow}"), flow).fn
+    params = inspect.signature(fn).parameters
+    assert "options" in params and not set(params) & (set(OPTIONS) - {"legislature"})
+
+
+_BAD_NUMBERS = ["inf", "nan", "-1", "²", "1e400", "9" * 400, "ten"]
+_LIMITS = [("response_deadline", "ANQ_RESPONSE_DEADLINE"), ("page_deadline", "ANQ_PAGE_DEADLINE"),
+           ("retry_after_budget", "ANQ_RETRY_AFTER_BUDGET")]  # fmt: skip
 
 
 @pytest.mark.parametrize("value", _BAD_NUMBERS)
 def test_bad_rate_refused_in_one_line(value: str) -> None:
-    with pytest.raises(ConfigError, match=r"^rate must be [^\n]*$"):
+    with pytest.raises(ConfigError, match=r"^ANQ_RATE: rate must be [^\n]*$"):
         resolve(env={"ANQ_RATE": value})
 
 
 @pytest.mark.parametrize("value", [*_BAD_NUMBERS, "0", "86401"])
-@pytest.mark.parametrize("variable", [var for _name, var, _ in LIMITS])
-def test_bad_limit_refused_in_one_line(variable: str, value: str) -> None:
-    with pytest.raises(ConfigError, match=rf"^{variable} must be [^\n]*$"):
+@pytest.mark.parametrize(("name", "variable"), _LIMITS)
+def test_bad_limit_refused_in_one_line(name: str, variable: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^{variable}: [^\n]*$"):
         resolve(env={variable: value})
 
 
-@pytest.mark.parametrize(("name", "variable", "_default"), LIMITS)
-def test_limit_flag_beats_environment(name: str, variable: str, _default: float) -> None:
-    s = resolve(env={variable: "7.5"}, **{name: 2.0})  # type: ignore[arg-type]
+@pytest.mark.parametrize(("name", "variable"), _LIMITS)
+def test_limit_flag_beats_environment(name: str, variable: str) -> None:
+    s = resolve({name: "2"}, env={variable: "7.5"})
     assert getattr(s.limits, name) == 2.0
 
 
-@pytest.mark.parametrize(("name", "variable", "default"), LIMITS)
-def test_limits_from_environment_or_default(name: str, variable: str, default: float) -> None:
-    read = getattr(resolve(env={variable: "7.5"}).limits, name)
-    assert (read, getattr(resolve(env={}).limits, name)) == (7.5, default)
-
-
-@pytest.mark.parametrize(("name", "variable", "_default"), LIMITS)
-def test_limits_env_gives_back_the_settings(name: str, variable: str, _default: float) -> None:
-    s = resolve(env={variable: "0.25"})
-    assert resolve(env=s.limits_env()).limits == s.limits
-
-
-def test_one_fetch_process_on_a_paced_run() -> None:
-    assert resolve(rate=5, env={}).fetch_workers() == 1
-
-
-def test_one_fetch_process_per_core_on_an_unpaced_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("flows.config.os.cpu_count", lambda: 2)
-    assert resolve(rate=0, env={}).fetch_workers() == 2
-
-
-def test_at_most_four_fetch_processes_on_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("flows.config.os.cpu_count", lambda: 64)
-    assert resolve(rate=0, env={}).fetch_workers() == MAX_AUTO_WORKERS
-
-
-def test_workers_flag_wins_over_the_environment() -> None:
-    assert resolve(workers=3, env={"ANQ_WORKERS": "1"}).fetch_workers() == 3
-
-
-def test_workers_from_the_environment() -> None:
-    assert resolve(rate=0, env={"ANQ_WORKERS": "1"}).fetch_workers() == 1
-
-
-@pytest.mark.parametrize("bad", ["0", "-2", "two"])
-def test_bad_workers_refused(bad: str) -> None:
-    with pytest.raises(ConfigError, match="workers"):
-        resolve(env={"ANQ_WORKERS": bad})
+@pytest.mark.parametrize(("name", "variable"), _LIMITS)
+def test_limits_from_environment(name: str, variable: str) -> None:
+    assert getattr(resolve(env={variable: "7.5"}).limits, name) == 7.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -149,6 +150,22 @@ def test_run_lock_is_released_when_its_process_dies(db_path: Path) -> None:
     subprocess.run([sys.executable, "-c", code, str(db_path)], check=True)
     with RunLock(db_path) as lock:
         assert lock.held
+
+
+def test_run_lock_file_is_removed_on_release(db_path: Path) -> None:
+    with RunLock(db_path) as lock:
+        assert lock.path.exists()
+    assert not lock.path.exists()
+
+
+def test_run_lock_left_by_a_killed_run_is_taken(db_path: Path) -> None:
+    code = (
+        "import sys, os; from pathlib import Path; from warehouse.db import RunLock\n"
+        "RunLock(Path(sys.argv[1])).acquire(); os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db_path)], check=True)
+    with RunLock(db_path) as lock:
+        assert lock.path.read_text().strip() == str(os.getpid())
 
 
 def test_writer_reuses_its_connection_and_lets_go_when_idle(db_path: Path) -> None:

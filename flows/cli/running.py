@@ -1,0 +1,81 @@
+"""Running a flow from the command: lock, check the site, run, print the summary.
+
+Prefect is imported only here, and only once the options are known good. The
+flow reports to the Prefect API of ``PREFECT_API_URL`` when it is set (a
+running ``prefect server start``: the fast path), else Prefect starts its own
+temporary one for the command's length, as it does by default.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, Fail
+from flows.config import Settings, as_options
+
+#: Prefect settings the CLI defaults (a user's own environment wins): library logs
+#: reach Prefect with their uids; the temporary API gets time to start on small or
+#: busy machines; no telemetry (the run has no business calling anyone but the site).
+PREFECT_DEFAULTS = {
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "anq",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def run_flow(
+    name: str, params: dict[str, Any], settings: Settings, *, as_json: bool, network: bool = True
+) -> int:
+    """Run ``flows.<name>.<name>`` on its ``params`` and the run options; print the summary."""
+    from flows.cli.console import print_summary
+    from flows.runner import hold_run_lock
+    from warehouse.db import RunLocked
+
+    try:
+        with hold_run_lock(settings.db):
+            if network:
+                _check_reachable(settings)
+            summary = _start(name, {**params, "options": as_options(settings)})
+    except RunLocked as err:
+        message = f"{settings.db} is being written by another anq run ({err})"
+        raise Fail(EXIT_LOCKED, message) from None
+    print_summary(summary, as_json=as_json)
+    return 0
+
+
+def _check_reachable(settings: Settings) -> None:
+    from extractors.http.client import PoliteClient, Unreachable
+
+    with PoliteClient(settings.base_url, rate=None) as client:
+        try:
+            client.check_reachable()
+        except Unreachable as err:
+            raise Fail(EXIT_UNREACHABLE, str(err)) from None
+
+
+def _start(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The flow's summary, once its run completed; :class:`Fail` otherwise."""
+    from flows.cli.console import progress_bar
+
+    for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect
+        os.environ.setdefault(key, value)
+    try:
+        flow = getattr(importlib.import_module(f"flows.{name}"), name)
+        with progress_bar():
+            state = flow(**kwargs, return_state=True)
+        if not state.is_completed():
+            raise Fail(EXIT_FAILED, f"{name} run failed: {_one_line(state.message)}")
+        summary: dict[str, Any] = state.result()
+    except Fail:
+        raise
+    except Exception as err:
+        message = _one_line(f"{type(err).__name__}: {err}")
+        raise Fail(EXIT_FAILED, f"{name} could not run: {message}") from None
+    return summary
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
