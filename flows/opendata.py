@@ -95,7 +95,7 @@ def opendata(
         summary = refresh(run.run_id, settings, url)
         if summary.alarms:
             raise RunFailed("; ".join(summary.alarms))
-        return {**run.summary(), "requests": summary.requests, "opendata": asdict(summary)}
+        return {**run.summary(), **asdict(summary)}
 
 
 def opendata_step(run: Run, opendata_url: str | None = None) -> dict[str, Any]:

@@ -6,9 +6,9 @@ Decisions where the contract is silent:
 * ``opendata_records.loaded_at`` is the last load whose archive held the record, so "the
   latest archive holds this uid" is ``loaded_at = opendata_archives.loaded_at``.
 * A bootstrap row (``questions.source = 'opendata'``, ``template = 'opendata'``) gets a
-  ``question_versions`` row too (``template = 'opendata'``): the page load then finds a
-  prior version and adds the page's state as the next one, so the history says where
-  each state came from. Its ``last_fetched_at`` is the load time. While its page has not
+  ``question_versions`` row too (``source`` and ``template`` ``'opendata'``): the page
+  load then finds a prior version and adds the page's state as the next one
+  (``source = 'page'`` by default), so the history says where each state came from. Its ``last_fetched_at`` is the load time. While its page has not
   been read the row follows its record; once read, the page is the reference.
 * A record whose status is unknown (drift) is not bootstrapped: a status is never guessed.
 """
@@ -136,8 +136,10 @@ _FRESH = (
 )
 
 BOOTSTRAP_VERSIONS = f"""
-INSERT INTO question_versions ({_Q_COLS}, version, valid_from, valid_to, content_hash, template)
-SELECT {_O_VALUES}, 1, $now, NULL, o.content_hash, 'opendata' FROM opendata_records AS o
+INSERT INTO question_versions ({_Q_COLS}, version, valid_from, valid_to, content_hash, template,
+    source)
+SELECT {_O_VALUES}, 1, $now, NULL, o.content_hash, 'opendata', 'opendata'
+FROM opendata_records AS o
 WHERE {_FRESH} AND NOT EXISTS (SELECT 1 FROM questions AS x WHERE x.uid = o.uid)
   AND NOT EXISTS (SELECT 1 FROM question_versions AS v WHERE v.uid = o.uid)
 """
@@ -160,9 +162,10 @@ UPDATE question_versions AS t SET valid_to = $now {_FOLLOW}
                                      AND x.content_hash <> o.content_hash)
 """
 FOLLOW_VERSIONS = f"""
-INSERT INTO question_versions ({_Q_COLS}, version, valid_from, valid_to, content_hash, template)
+INSERT INTO question_versions ({_Q_COLS}, version, valid_from, valid_to, content_hash, template,
+    source)
 SELECT {_O_VALUES}, (SELECT max(v.version) FROM question_versions AS v WHERE v.uid = o.uid) + 1,
-    $now, NULL, o.content_hash, 'opendata'
+    $now, NULL, o.content_hash, 'opendata', 'opendata'
 FROM opendata_records AS o JOIN questions AS t ON t.uid = o.uid
 WHERE {_FRESH} AND t.template = 'opendata' AND t.content_hash <> o.content_hash
 """
@@ -274,8 +277,9 @@ def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Agreement]:
     """Heal ``source``, compute the per-field agreement and keep it for the run."""
     con.execute(HEAL_SOURCE)
     found = agreement(con)
-    con.executemany(
-        "INSERT OR REPLACE INTO opendata_agreement_runs VALUES (?, ?, ?, ?)",
-        [[run_id, a.field, a.compared, a.agreeing] for a in found],
-    )
+    if found:
+        con.executemany(
+            "INSERT OR REPLACE INTO opendata_agreement_runs VALUES (?, ?, ?, ?)",
+            [[run_id, a.field, a.compared, a.agreeing] for a in found],
+        )
     return found

@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--force", action="store_true", help="no conditional request: download again"
     )
+    od = _command(sub, "opendata", "load the open-data archives, add and make due what changed")
+    od.add_argument(
+        "--opendata-url",
+        metavar="URL",
+        help="where the archives are read (ANQ_OPENDATA_URL, "
+        "default https://data.assemblee-nationale.fr)",
+    )
     _command(sub, "reparse", "re-extract every archived raw page; no network")
     _command(sub, "stats", "what the warehouse holds and how the last runs went")
     export = _command(sub, "export", "the public tables and views as files")
@@ -176,6 +183,28 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
     return _run_flow("fetch", kwargs, settings, network=True)
 
 
+def _opendata(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    from flows.opendata import resolve_opendata_url
+
+    try:
+        url = resolve_opendata_url(args.opendata_url)
+    except ConfigError as err:
+        return _fail(EXIT_USAGE, str(err))
+    kwargs = {
+        "db": str(settings.db),
+        "base_url": settings.base_url,
+        "opendata_url": url,
+        "rate": settings.rate or 0.0,
+        "legislatures": list(settings.legislatures),
+        "types": list(settings.types),
+        "archive": str(settings.archive),
+    }
+    # The open-data host is the one that must answer at start, not the page site.
+    return _run_flow("opendata", kwargs, dataclasses.replace(settings, base_url=url), network=True)
+
+
 def _reparse(args: argparse.Namespace, settings: Settings) -> int:
     legislature = settings.legislatures[0] if args.legislature else None
     kwargs = {
@@ -270,6 +299,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "sync": _sync,
     "backfill": _backfill,
     "fetch": _fetch,
+    "opendata": _opendata,
     "reparse": _reparse,
     "stats": _stats,
     "export": _export,

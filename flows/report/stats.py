@@ -34,6 +34,23 @@ WHERE q.status = 'open' AND (f.next_due_at IS NULL OR f.next_due_at <= ?)
 
 FAILING_SQL = "SELECT count(DISTINCT uid) FROM failures WHERE resolved_at IS NULL"
 
+#: Per field, the uids whose page and open-data record were compared, and how many agree
+#: (empty on a warehouse that predates the open-data views).
+AGREEMENT_SQL = """
+SELECT field, compared, agreeing FROM opendata_agreement
+WHERE EXISTS (SELECT 1 FROM duckdb_views() WHERE view_name = 'opendata_agreement')
+ORDER BY field
+"""
+
+
+@dataclass(frozen=True)
+class FieldAgreement:
+    """One field: questions held by both sources, and how many agree after normalisation."""
+
+    field: str
+    compared: int
+    agreeing: int
+
 
 @dataclass(frozen=True)
 class Total:
@@ -54,6 +71,7 @@ class StatsReport:
     due_refetches: int  # open questions whose fetch_state.next_due_at <= now
     failing_pages: int  # distinct uids with an unresolved failure, waiting for a retry
     last_runs: tuple[RunRecord, ...]  # newest first
+    agreement: tuple[FieldAgreement, ...] = ()  # page vs open data, per field
 
     @property
     def questions(self) -> int:
@@ -71,7 +89,16 @@ def stats(con: duckdb.DuckDBPyConnection, now: dt.datetime, *, runs: int = 5) ->
         due_refetches=_scalar(con, DUE_SQL, [now]),
         failing_pages=_scalar(con, FAILING_SQL, []),
         last_runs=tuple(last_runs(con, runs)),
+        agreement=_agreement(con),
     )
+
+
+def _agreement(con: duckdb.DuckDBPyConnection) -> tuple[FieldAgreement, ...]:
+    try:
+        rows = con.execute(AGREEMENT_SQL).fetchall()
+    except duckdb.CatalogException:  # the view is bound lazily: an older file lacks it
+        return ()
+    return tuple(FieldAgreement(str(f), int(c), int(a)) for f, c, a in rows)
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
@@ -88,6 +115,18 @@ def render_stats(report: StatsReport, console: Console) -> None:
         f"[bold]{report.failing_pages}[/] failing page(s) waiting for a retry."
     )
     console.print(_runs_table(report.last_runs))
+    if report.agreement:
+        console.print(_agreement_table(report.agreement))
+
+
+def _agreement_table(rows: tuple[FieldAgreement, ...]) -> Table:
+    table = Table(title="Pages against the open data (anq opendata)")
+    for name in ("field", "compared", "agreeing", "agreement"):
+        table.add_column(name, justify="left" if name == "field" else "right")
+    for row in rows:
+        share = f"{row.agreeing / row.compared:.1%}" if row.compared else "—"
+        table.add_row(escape(row.field), str(row.compared), str(row.agreeing), share)
+    return table
 
 
 def _totals_table(report: StatsReport) -> Table:

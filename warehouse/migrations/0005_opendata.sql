@@ -3,6 +3,8 @@
 
 -- Where a row comes from: 'page' once its page has been read, 'opendata' while only its record is held.
 ALTER TABLE questions ADD COLUMN source VARCHAR DEFAULT 'page';
+-- The same for each version, so the history says where each state was read.
+ALTER TABLE question_versions ADD COLUMN source VARCHAR DEFAULT 'page';
 
 -- One row per uid of the open-data archives: the questions columns a record holds (no author
 -- name, no constituency), its closure as published, and bookkeeping for the schedule.
