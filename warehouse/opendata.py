@@ -8,8 +8,9 @@ Decisions where the contract is silent:
 * A bootstrap row (``questions.source = 'opendata'``, ``template = 'opendata'``) gets a
   ``question_versions`` row too (``source`` and ``template`` ``'opendata'``): the page
   load then finds a prior version and adds the page's state as the next one
-  (``source = 'page'`` by default), so the history says where each state came from. Its ``last_fetched_at`` is the load time. While its page has not
-  been read the row follows its record; once read, the page is the reference.
+  (``source = 'page'`` by default), so the history says where each state came from.
+  Its ``last_fetched_at`` is the load time. While its page has not been read the row
+  follows its record; once read, the page is the reference.
 * A record whose status is unknown (drift) is not bootstrapped: a status is never guessed.
 """
 
