@@ -49,7 +49,7 @@ def stream_archive(
     failures: list[dict[str, Any]] = []
     with session(settings.db) as con, path.open("rb") as raw:
         for item in iter_records(raw):
-            row = _row(item, arc, settings.base_url, archive_date, now)
+            row = stage_row(item, arc, settings.base_url, archive_date, now)
             if isinstance(row, _Unreadable):
                 failures.append(_failure(item, arc, run_id, row, now))
                 continue
@@ -71,7 +71,7 @@ def _flush(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> int:
     return count
 
 
-def _row(
+def stage_row(
     item: RecordItem, arc: Archive, base_url: str, archive_date: datetime, now: datetime
 ) -> dict[str, Any] | _Unreadable:
     """The record's stage row, or why it could not be read."""

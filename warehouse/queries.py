@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from extractors.uid import Uid, make_uid
+from extractors.uid import TYPES, Uid, make_uid
 from warehouse import policy
 
 
@@ -140,15 +140,20 @@ ORDER BY flagged DESC, 1, 2, 3
 
 def count_due(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     """How many pages a ``sync`` run at ``now`` would refresh (all legislatures and types)."""
+    return len(due_targets(con, now, range(1, 100), TYPES))
+
+
+def archive_covers(
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, now: datetime
+) -> bool:
+    """Whether a fresh open-data archive lists (legislature, type_): discovery past the
+    highest number held can then wait for the next archive instead of probing."""
     row = con.execute(
-        """
-        SELECT count(*) FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
-        WHERE f.last_outcome = 'failed'
-           OR (qu.status = 'open' AND (f.next_due_at IS NULL OR f.next_due_at <= ?))
-        """,
-        [now],
+        "SELECT count(*) FROM opendata_archives WHERE legislature = ? AND type = ? "
+        "AND loaded_at IS NOT NULL AND archive_date >= ?",
+        [legislature, type_, now - policy.ARCHIVE_FRESH],
     ).fetchone()
-    return int(row[0]) if row is not None else 0
+    return row is not None and row[0] > 0
 
 
 def resume_numbers(
