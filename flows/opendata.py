@@ -89,13 +89,42 @@ def opendata(
     params = dict(locals())
     settings = settings_from(params)
     url = resolve_opendata_url(opendata_url)
-    with open_run(
-        "opendata", settings, params, network=False, prefect_flow_run_id=prefect_run_id()
-    ) as run:
-        summary = refresh(run.run_id, settings, url)
-        if summary.alarms:
-            raise RunFailed("; ".join(summary.alarms))
-        return {**run.summary(), **asdict(summary)}
+    done: tuple[str, OpenDataSummary] | None = None
+    try:
+        with open_run(
+            "opendata", settings, params, network=False, prefect_flow_run_id=prefect_run_id()
+        ) as run:
+            done = run.run_id, refresh(run.run_id, settings, url)
+            if done[1].alarms:
+                raise RunFailed("; ".join(done[1].alarms))
+            result = {**run.summary(), **asdict(done[1])}
+    finally:
+        if done is not None:  # after open_run has written its own report
+            with session(settings.db) as con:
+                append_report(con, done[0], report_section(done[1]))
+    return result
+
+
+def report_section(summary: OpenDataSummary) -> str:
+    """The open-data part of the run report (markdown)."""
+    lines = ["", "## Open data", "",
+             f"- archives loaded {summary.archives_loaded}, unchanged (304) "
+             f"{summary.archives_unchanged}, failed {summary.archives_failed}",
+             f"- records {summary.records}, unreadable {summary.record_failures}; questions "
+             f"added {summary.questions_added}; pages made due {summary.pages_made_due}",
+             f"- discrepancies now {summary.discrepancies}"]  # fmt: skip
+    lines += [f"- failed: {error}" for error in summary.errors]
+    lines += [f"- **drift alarm**: {alarm}" for alarm in summary.alarms]
+    if summary.agreement:
+        lines += ["", "| field | agreement |", "|---|---:|"]
+        lines += [f"| {f} | {share:.1%} |" for f, share in summary.agreement.items()]
+    return "\n".join(lines) + "\n"
+
+
+def append_report(con: Any, run_id: str, section: str) -> None:
+    con.execute(
+        "UPDATE runs SET report = coalesce(report, '') || ? WHERE run_id = ?", [section, run_id]
+    )
 
 
 def opendata_step(run: Run, opendata_url: str | None = None) -> dict[str, Any]:
