@@ -13,7 +13,7 @@ import duckdb
 from extractors.opendata import Archive, OpenDataError, RecordItem, iter_records, read_record
 from flows.config import Settings
 from warehouse import opendata as od
-from warehouse.db import session
+from warehouse.db import WRITER_MEMORY, session
 
 #: Records per load transaction (a few MB of Arrow; memory stays flat whatever the archive).
 RECORD_BATCH = 2000
@@ -48,6 +48,7 @@ def stream_archive(
     rows: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     with session(settings.db) as con, path.open("rb") as raw:
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")  # flat memory, as the page loads
         for item in iter_records(raw):
             row = stage_row(item, arc, settings.base_url, archive_date, now)
             if isinstance(row, _Unreadable):

@@ -25,6 +25,8 @@ from typing import IO, Any
 
 #: Largest member decoded in one piece (the wrapped list form only).
 WHOLE_MEMBER_CAP = 256_000_000
+#: Members up to this size are read in one piece (a single question is a few kB).
+SMALL_MEMBER = 1_000_000
 #: Characters read at a time from a list member.
 CHUNK = 1 << 16
 #: Largest single record of a list member (a guard against a member that never closes).
@@ -61,6 +63,12 @@ def iter_records(fileobj: IO[bytes]) -> Iterator[RecordItem]:
 def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[RecordItem]:
     name = info.filename
     try:
+        if info.file_size <= SMALL_MEMBER:  # one question per file: read it whole, cheaply
+            body = archive.read(info).decode("utf-8-sig")
+            head = body.lstrip()[:1]
+            if head == "{":
+                yield from _object_member(name, info, body)
+                return
         with archive.open(info) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig")
             head = _peek(text)

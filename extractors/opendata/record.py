@@ -115,7 +115,7 @@ def read_record(data: Mapping[str, Any], base_url: str) -> OpenRecord:
         closure_code=code,
         closure_label=label,
         drift=drift,
-        record_hash=_hash(data),
+        record_hash=_hash(data, ordered=False),
         state_hash=_hash([str(values.get(c)) for c in STATE_COLUMNS] + [code]),
     )
 
@@ -227,6 +227,8 @@ def _html_text(raw: Any) -> str | None:
     text = _str(raw)
     if not text or not text.strip():
         return None
+    if "<" not in text and "&" not in text:  # no markup: one paragraph, no parse needed
+        return clean(text)
     return node_text(LexborHTMLParser(text).body)
 
 
@@ -276,6 +278,8 @@ def _first(value: Any) -> Mapping[str, Any]:
     return found[0] if found else {}
 
 
-def _hash(value: Any) -> str:
-    blob = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+def _hash(value: Any, *, ordered: bool = True) -> str:
+    """sha256 of ``value`` as JSON; a record keeps its published key order (its publisher's
+    order is stable, and sorting a whole record's keys costs more than the rest of the hash)."""
+    blob = json.dumps(value, sort_keys=ordered, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
