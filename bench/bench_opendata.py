@@ -12,7 +12,7 @@
    the pages that changed, the page requests the site saw (refreshes and discovery
    probes apart), and the dump requests.
 
-    uv run python bench/bench_opendata.py [--records 15000] [--pages 2000]
+    uv run python bench/bench_opendata.py [--records 15000] [--pages 2000] [--only first|week]
 
 Each command is a real ``anq`` subprocess (Prefect's temporary API included).
 """
@@ -184,14 +184,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=15000)
     parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--only", choices=("first", "week"), help="run one part only")
     opts = parser.parse_args()
     os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="anq-bench-prefect-"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     with tempfile.TemporaryDirectory(prefix="anq-bench-opendata-") as tmp:
-        first_load(opts.records, Path(tmp))
-        week(opts.pages, Path(tmp))
+        if opts.only != "week":
+            first_load(opts.records, Path(tmp))
+        if opts.only != "first":
+            week(opts.pages, Path(tmp))
 
 
 if __name__ == "__main__":
