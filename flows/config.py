@@ -199,6 +199,11 @@ class Settings:
         default=f"{LIMITS[2][2]:g}", metavar="S",
         help="seconds a run may wait on Retry-After in all", commands=FETCHING,
     ))  # fmt: skip
+    notify_block: str | None = field(metadata=_row(
+        flag="--notify-block", env="ANQ_NOTIFY_BLOCK", parse=str.strip, default=None,
+        metavar="SLUG/NAME", help="Prefect notification block told when a run fails",
+        commands=LOADING,
+    ))  # fmt: skip
     now: dt.datetime | None = field(metadata=_row(
         flag=None, env="ANQ_NOW", parse=_now, default=None,
         help="a frozen clock, ISO date-time (tests, replays)", commands=(),

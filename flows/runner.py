@@ -21,6 +21,7 @@ from extractors.http.client import PoliteClient
 from flows import progress
 from flows.config import Settings
 from flows.loading import Loader
+from flows.notify import notify_failure
 from flows.pipeline import BatchResult, Pipeline, Target, summarise
 from flows.stopping import RunStopped, Stopper
 from flows.totals import Totals
@@ -52,6 +53,8 @@ class Run:
         self.loader = loader
         self.on_stop = on_stop
         self.totals = Totals()
+        #: Markdown a flow adds to the run report (the open-data step's section).
+        self.report_sections: list[str] = []
 
     def batch(self, targets: list[Target]) -> BatchResult:
         """Fetch, archive and extract one batch, and hand it to the loader.
@@ -154,7 +157,7 @@ def open_run(
             archive = RawArchive(settings.archive)
             pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
-        end = _ender(settings.db, run_id, loader, writer, stopper)
+        end = _ender(settings, flow, run_id, loader, writer, stopper)
         run = Run(flow, settings, run_id, pipeline, loader, on_stop=end)
         try:
             yield run
@@ -168,8 +171,10 @@ def open_run(
                 client.close()
         alarms = reporting.drift_alarms(settings.db, run_id, run.totals)
         report = reporting.run_report(settings.db, flow, run_id, run.totals, alarms)
+        report += "".join(run.report_sections)
         _finish(
-            settings.db,
+            settings,
+            flow,
             run_id,
             "failed" if alarms else "completed",
             "; ".join(alarms) or None,
@@ -181,7 +186,12 @@ def open_run(
 
 
 def _ender(
-    db: Path, run_id: str, loader: Loader | None, writer: Writer, stopper: Stopper
+    settings: Settings,
+    flow: str,
+    run_id: str,
+    loader: Loader | None,
+    writer: Writer,
+    stopper: Stopper,
 ) -> Callable[[BaseException], None]:
     """Record once how the run failed; a stopped run then has a few seconds to exit."""
     ended: list[BaseException] = []
@@ -193,7 +203,8 @@ def _ender(
         _close(loader, writer)
         state = "failed" if isinstance(err, Exception) else "crashed"
         stopped = isinstance(err, RunStopped)
-        _finish(db, run_id, state, str(err) if stopped else f"{type(err).__name__}: {err}", None)
+        reason = str(err) if stopped else f"{type(err).__name__}: {err}"
+        _finish(settings, flow, run_id, state, reason, None)
         if stopped:
             stopper.exit_soon()
 
@@ -207,6 +218,16 @@ def _close(loader: Loader | None, writer: Writer) -> None:
     writer.close()
 
 
-def _finish(db: Path, run_id: str, state: str, message: str | None, report: str | None) -> None:
-    with session(db) as con:
+def _finish(
+    settings: Settings,
+    flow: str,
+    run_id: str,
+    state: str,
+    message: str | None,
+    report: str | None,
+) -> None:
+    """Record how the run ended; a run that did not complete is also notified."""
+    with session(settings.db) as con:
         finish_run(con, run_id, state, message=message, report=report)
+    if state != "completed":
+        notify_failure(flow, run_id, state, message, settings.notify_block)

@@ -24,9 +24,9 @@ NIGHTLY_OPTIONS = ("legislatures", "types", "rate")
 
 
 def nightly_parameters() -> dict[str, Any]:
-    """The nightly run's parameters: ``options`` from the table's defaults."""
+    """The nightly run's parameters: the open-data step, ``options`` from the table's defaults."""
     defaults = as_options(resolve(env={}))
-    return {"options": {name: defaults[name] for name in NIGHTLY_OPTIONS}}
+    return {"opendata": True, "options": {name: defaults[name] for name in NIGHTLY_OPTIONS}}
 
 
 def deployments() -> list[Any]:

@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 
 from flows import progress
 from flows.discovery import probe_upward
+from flows.opendata import opendata_step
 from flows.pipeline import Target, chunks
 from flows.runner import open_run
 from flows.tasks import batcher, prefect_run_id, run_batch, settings_from
@@ -15,10 +16,14 @@ from warehouse.queries import due_targets, known_numbers
 
 
 @flow(name="sync", validate_parameters=True)
-def sync(all_open: bool = False, options: dict[str, Any] | None = None) -> dict[str, Any]:
+def sync(
+    all_open: bool = False, opendata: bool = False, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Discover new questions, refresh the open ones that are due, retry failures.
 
     ``all_open`` refreshes every open question whatever its schedule.
+    ``opendata`` first loads the open-data archives (the nightly deployment
+    does), so the pages they show changed are fetched first.
     ``options`` are the run options of ``flows.config`` (``db``, ``rate``,
     ``legislatures``, ...); those left out come from ``ANQ_*`` variables or defaults.
     """
@@ -26,6 +31,8 @@ def sync(all_open: bool = False, options: dict[str, Any] | None = None) -> dict[
     settings = settings_from(options)
     logger = get_run_logger()
     with open_run("sync", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
+        if opendata:
+            opendata_step(run)
         for legislature in settings.legislatures:
             for type_ in settings.types:
                 with run.reading() as con:

@@ -71,3 +71,21 @@ def next_due(
     if status is None or status in CLOSED:
         return None
     return fetched_at + refresh_interval(question_published_on, fetched_at) - GRACE
+
+
+# -- pages an open-data archive covers ------------------------------------------------------
+#
+# A question held in a fresh archive (one published within ARCHIVE_FRESH) is not refreshed
+# on SCHEDULE: the archive says when it changes (``anq opendata`` then makes its page due).
+# Each such open question is still read at least once every OPENDATA_SAFETY (four weeks),
+# which catches what an archive misses. A record whose state differs from the page's is
+# asked again after each newer archive for OPENDATA_RETRY after the record changed (the site
+# and the archive may differ for a day); past that the disagreement is taken as real and
+# left to the ``discrepancies`` view. Questions no fresh archive covers keep SCHEDULE.
+
+#: An archive older than this covers nothing: its questions go back on SCHEDULE.
+ARCHIVE_FRESH = timedelta(days=7)
+#: The slow safety refresh of open questions a fresh archive covers.
+OPENDATA_SAFETY = timedelta(weeks=4)
+#: How long after a record's state changed a disagreeing page is asked again.
+OPENDATA_RETRY = timedelta(days=7)

@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 import duckdb
 
-from extractors.uid import Uid, make_uid
+from extractors.uid import TYPES, Uid, make_uid
+from warehouse import policy
 
 
 @dataclass(frozen=True)
@@ -91,38 +92,68 @@ def due_targets(
     all_open: bool = False,
 ) -> list[Target]:
     """Pages ``sync`` should refresh: open questions that are due (every open one with
-    ``all_open``) and every uid whose last attempt failed, in uid order.
+    ``all_open``), every uid whose last attempt failed, and the pages ``anq opendata``
+    made due (first, then in uid order).
 
-    An open question with no ``next_due_at`` counts as due. Validators are given
-    only where a question is held, so that a 304 always means "what we hold is current".
+    An open question with no ``next_due_at`` counts as due. One that a fresh open-data
+    archive holds is due only when the archive made it due, or for the slow safety
+    refresh (``warehouse.policy``). Validators are given only where a question is held,
+    so that a 304 always means "what we hold is current".
     """
     rows = con.execute(
-        """
-        SELECT f.legislature, f.type, f.number, f.url,
-               CASE WHEN qu.uid IS NOT NULL THEN f.etag END,
-               CASE WHEN qu.uid IS NOT NULL THEN f.last_modified END
-        FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
-        WHERE list_contains(?::INTEGER[], f.legislature) AND list_contains(?::VARCHAR[], f.type)
-          AND (f.last_outcome = 'failed' OR (qu.status = 'open'
-               AND (? OR f.next_due_at IS NULL OR f.next_due_at <= ?)))
-        ORDER BY f.legislature, f.type, f.number
-        """,
-        [list(legislatures), list(types), all_open, now],
+        _DUE_SQL,
+        {
+            "legs": list(legislatures),
+            "types": list(types),
+            "all_open": all_open,
+            "now": now,
+            "fresh": now - policy.ARCHIVE_FRESH,
+            "safety": now - policy.OPENDATA_SAFETY,
+        },
     ).fetchall()
     return [Target(make_uid(r[0], r[1], r[2]), r[3], r[4], r[5]) for r in rows]
 
 
+_DUE_SQL = """
+SELECT f.legislature, f.type, f.number, f.url,
+       CASE WHEN qu.uid IS NOT NULL THEN f.etag END,
+       CASE WHEN qu.uid IS NOT NULL THEN f.last_modified END,
+       coalesce(o.page_due_at > f.last_attempt_at, false) AS flagged
+FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
+LEFT JOIN opendata_records AS o ON o.uid = f.uid
+LEFT JOIN opendata_archives AS a ON a.legislature = f.legislature AND a.type = f.type
+     AND a.loaded_at = o.loaded_at AND a.archive_date >= $fresh
+WHERE list_contains($legs::INTEGER[], f.legislature) AND list_contains($types::VARCHAR[], f.type)
+  AND (f.last_outcome = 'failed' OR o.page_due_at > f.last_attempt_at
+       OR (qu.status = 'open' AND ($all_open OR CASE
+            WHEN a.type IS NOT NULL THEN f.last_success_at IS NULL OR f.last_success_at <= $safety
+            ELSE f.next_due_at IS NULL OR f.next_due_at <= $now END)))
+UNION ALL
+SELECT o.legislature, o.type, o.number, o.url, NULL, NULL, true
+FROM opendata_records AS o
+WHERE o.page_due_at IS NOT NULL AND o.page_due_at <= $now
+  AND list_contains($legs::INTEGER[], o.legislature) AND list_contains($types::VARCHAR[], o.type)
+  AND NOT EXISTS (SELECT 1 FROM fetch_state AS f WHERE f.uid = o.uid)
+ORDER BY flagged DESC, 1, 2, 3
+"""
+
+
 def count_due(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     """How many pages a ``sync`` run at ``now`` would refresh (all legislatures and types)."""
+    return len(due_targets(con, now, range(1, 100), TYPES))
+
+
+def archive_covers(
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, now: datetime
+) -> bool:
+    """Whether a fresh open-data archive lists (legislature, type_): discovery past the
+    highest number held can then wait for the next archive instead of probing."""
     row = con.execute(
-        """
-        SELECT count(*) FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
-        WHERE f.last_outcome = 'failed'
-           OR (qu.status = 'open' AND (f.next_due_at IS NULL OR f.next_due_at <= ?))
-        """,
-        [now],
+        "SELECT count(*) FROM opendata_archives WHERE legislature = ? AND type = ? "
+        "AND loaded_at IS NOT NULL AND archive_date >= ?",
+        [legislature, type_, now - policy.ARCHIVE_FRESH],
     ).fetchone()
-    return int(row[0]) if row is not None else 0
+    return row is not None and row[0] > 0
 
 
 def resume_numbers(

@@ -115,7 +115,7 @@ FROM stage_q AS s WHERE s.kind = 'new'
 UPDATE_CHANGED = f"""
 UPDATE questions AS t SET {_SET_CONTENT},
     last_fetched_at = s.fetched_at, last_changed_at = s.fetched_at,
-    template = s.template, content_hash = s.content_hash
+    template = s.template, content_hash = s.content_hash, source = 'page'
 FROM stage_q AS s WHERE t.uid = s.uid AND s.kind = 'changed'
 """
 UPDATE_TOUCHED = """

@@ -79,11 +79,14 @@ def settings_for(name: str, flags: dict[str, Any]) -> Settings:
 @command("sync", "The nightly job: discover new questions, refresh the open ones that are due "
          "and retry earlier failures, for the configured legislatures and types.")  # fmt: skip
 @click.option("--all-open", is_flag=True, help="refresh every open question, due or not")
-def sync(all_open: bool, as_json: bool, **flags: Any) -> int:
+@click.option("--opendata", "with_opendata", is_flag=True,
+              help="first load the open-data archives, as the nightly deployment does")  # fmt: skip
+def sync(all_open: bool, with_opendata: bool, as_json: bool, **flags: Any) -> int:
     from flows.cli.running import run_flow
 
     settings = settings_for("sync", flags)
-    return run_flow("sync", {"all_open": all_open}, settings, as_json=as_json)
+    params = {"all_open": all_open, "opendata": with_opendata}
+    return run_flow("sync", params, settings, as_json=as_json)
 
 
 @command("backfill", "Fetch a whole range of numbers of one legislature; resumable.")
@@ -118,6 +121,15 @@ def fetch(uids: tuple[str, ...], force: bool, as_json: bool, **flags: Any) -> in
         raise ConfigError(str(err)) from None
     settings = settings_for("fetch", flags)
     return run_flow("fetch", {"uids": parsed, "force": force}, settings, as_json=as_json)
+
+
+@command("opendata", "Load the Assembly's open-data archives: add the questions the "
+         "warehouse lacks, make changed pages due, and compare both sources.")  # fmt: skip
+def opendata(as_json: bool, **flags: Any) -> int:
+    from flows.cli.running import run_flow
+
+    settings = settings_for("opendata", flags)
+    return run_flow("opendata", {}, settings, as_json=as_json, site=settings.opendata_url)
 
 
 @command("reparse", "Re-extract every archived raw page with the current extractor; "

@@ -27,9 +27,18 @@ PREFECT_DEFAULTS = {
 
 
 def run_flow(
-    name: str, params: dict[str, Any], settings: Settings, *, as_json: bool, network: bool = True
+    name: str,
+    params: dict[str, Any],
+    settings: Settings,
+    *,
+    as_json: bool,
+    network: bool = True,
+    site: str | None = None,
 ) -> int:
-    """Run ``flows.<name>.<name>`` on its ``params`` and the run options; print the summary."""
+    """Run ``flows.<name>.<name>`` on its ``params`` and the run options; print the summary.
+
+    ``site``: the address that must answer at start (default: the page site).
+    """
     from flows.cli.console import print_summary
     from flows.runner import hold_run_lock
     from warehouse.db import RunLocked
@@ -37,7 +46,7 @@ def run_flow(
     try:
         with hold_run_lock(settings.db):
             if network:
-                _check_reachable(settings)
+                _check_reachable(settings, site or settings.base_url)
             summary = _start(name, {**params, "options": as_options(settings)})
     except RunLocked as err:
         message = f"{settings.db} is being written by another anq run ({err})"
@@ -46,10 +55,10 @@ def run_flow(
     return 0
 
 
-def _check_reachable(settings: Settings) -> None:
+def _check_reachable(settings: Settings, site: str) -> None:
     from extractors.http.client import PoliteClient, Unreachable
 
-    with PoliteClient(settings.base_url, rate=None) as client:
+    with PoliteClient(site, rate=None, limits=settings.limits) as client:
         try:
             client.check_reachable()
         except Unreachable as err:

@@ -43,6 +43,24 @@ ORDER BY uid, path, file_offset LIMIT ?
 DAMAGED_SHOWN = 10
 
 
+#: Per field, the uids whose page and open-data record were compared, and how many agree
+#: (empty on a warehouse that predates the open-data views).
+AGREEMENT_SQL = """
+SELECT field, compared, agreeing FROM opendata_agreement
+WHERE EXISTS (SELECT 1 FROM duckdb_views() WHERE view_name = 'opendata_agreement')
+ORDER BY field
+"""
+
+
+@dataclass(frozen=True)
+class FieldAgreement:
+    """One field: questions held by both sources, and how many agree after normalisation."""
+
+    field: str
+    compared: int
+    agreeing: int
+
+
 @dataclass(frozen=True)
 class Total:
     """Questions of one legislature, type and status."""
@@ -74,6 +92,7 @@ class StatsReport:
     last_runs: tuple[RunRecord, ...]  # newest first
     damaged: tuple[DamagedRecord, ...] = ()  # the first DAMAGED_SHOWN of archive_damage
     damaged_records: int = 0  # all of them
+    agreement: tuple[FieldAgreement, ...] = ()  # page vs open data, per field
 
     @property
     def questions(self) -> int:
@@ -94,6 +113,7 @@ def stats(con: duckdb.DuckDBPyConnection, now: dt.datetime, *, runs: int = 5) ->
         last_runs=tuple(last_runs(con, runs)),
         damaged=tuple(DamagedRecord(*row[:4]) for row in damaged),
         damaged_records=damaged[0][4] if damaged else 0,
+        agreement=_agreement(con),
     )
 
 
@@ -103,6 +123,14 @@ def _damaged(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     if not _scalar(con, present, []):
         return []
     return con.execute(DAMAGED_SQL, [DAMAGED_SHOWN]).fetchall()
+
+
+def _agreement(con: duckdb.DuckDBPyConnection) -> tuple[FieldAgreement, ...]:
+    try:
+        rows = con.execute(AGREEMENT_SQL).fetchall()
+    except duckdb.CatalogException:  # the view is bound lazily: an older file lacks it
+        return ()
+    return tuple(FieldAgreement(str(f), int(c), int(a)) for f, c, a in rows)
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
@@ -121,6 +149,18 @@ def render_stats(report: StatsReport, console: Console) -> None:
     console.print(_runs_table(report.last_runs))
     if report.damaged_records:
         console.print(_damaged_table(report))
+    if report.agreement:
+        console.print(_agreement_table(report.agreement))
+
+
+def _agreement_table(rows: tuple[FieldAgreement, ...]) -> Table:
+    table = Table(title="Pages against the open data (anq opendata)")
+    for name in ("field", "compared", "agreeing", "agreement"):
+        table.add_column(name, justify="left" if name == "field" else "right")
+    for row in rows:
+        share = f"{row.agreeing / row.compared:.1%}" if row.compared else "—"
+        table.add_row(escape(row.field), str(row.compared), str(row.agreeing), share)
+    return table
 
 
 def _totals_table(report: StatsReport) -> Table:

@@ -12,7 +12,7 @@ import pytest
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.notify import ENV, message, notify_failure
+from flows.notify import message, notify_failure
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -55,17 +55,17 @@ def test_message_names_the_flow_run_and_reason() -> None:
 
 
 def test_nothing_is_sent_without_a_block() -> None:
-    assert notify_failure("sync", "r1", "failed", "x", env={}) is False
+    assert notify_failure("sync", "r1", "failed", "x", None) is False
 
 
 def test_a_failure_reaches_the_webhook(block: str) -> None:
     _Hook.received.clear()
-    sent = notify_failure("sync", "r2", "failed", "drift: rubrique", env={ENV: block})
+    sent = notify_failure("sync", "r2", "failed", "drift: rubrique", block)
     assert sent and _Hook.received == [
         {"subject": "anq sync run failed", "body": "anq sync run r2 ended failed: drift: rubrique"}
     ]
 
 
 def test_a_missing_block_is_logged_not_raised(block: str, caplog: pytest.LogCaptureFixture) -> None:
-    sent = notify_failure("sync", "r3", "failed", "x", env={ENV: "custom-webhook/no-such-block"})
+    sent = notify_failure("sync", "r3", "failed", "x", "custom-webhook/no-such-block")
     assert sent is False and "could not send the failure of run r3" in caplog.text

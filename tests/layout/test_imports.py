@@ -38,6 +38,7 @@ def _imported_by(module: str) -> set[str]:
 BOUNDARIES = [
     ("extractors.pages", {"httpx", "duckdb", "prefect", "warehouse", "flows", "extractors.http"}),
     ("extractors.http", {"duckdb", "prefect", "warehouse", "flows"}),
+    ("extractors.opendata", {"httpx", "duckdb", "prefect", "warehouse", "flows", "extractors.http"}),
     ("warehouse", {"httpx", "prefect", "flows", "rich", "extractors.http"}),
     ("flows.report", {"httpx", "prefect", "extractors.http"}),
 ]

@@ -1,0 +1,31 @@
+"""A loopback open-data host serving zips built from fixture records, and a warehouse file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.config import Settings, resolve
+from tests.support.siteserver import SiteServer
+from tests.warehouse.conftest import con, db_path, run_id  # noqa: F401  (shared fixtures)
+
+
+@pytest.fixture
+def host() -> Iterator[SiteServer]:
+    with SiteServer() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return resolve(
+        db=str(tmp_path / "anq.duckdb"),
+        base_url="https://www.assemblee-nationale.fr",
+        rate=0,
+        legislatures=[16],
+        types=["QE", "QG"],
+        archive=str(tmp_path / "raw"),
+        env={},
+    )
