@@ -119,7 +119,7 @@ UPDATE questions AS t SET {_SET_CONTENT},
 FROM stage_q AS s WHERE t.uid = s.uid AND s.kind = 'changed'
 """
 UPDATE_TOUCHED = """
-UPDATE questions AS t SET last_fetched_at = s.fetched_at
+UPDATE questions AS t SET last_fetched_at = s.fetched_at, source = 'page'
 FROM stage_q AS s WHERE t.uid = s.uid AND s.kind = 'touch' AND s.fetched_at > t.last_fetched_at
 """
 CLOSE_VERSIONS = """
