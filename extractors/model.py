@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-#: The three statuses a question can have (CONTRACT.md, column ``status``).
+#: The three statuses a question can have (docs/contract.md, column ``status``).
 STATUSES = ("open", "answered", "withdrawn")
 
 
@@ -57,7 +57,7 @@ class Question:
     unknown_labels: tuple[str, ...] = field(default=(), compare=False)
 
     def as_row(self) -> dict[str, Any]:
-        """The CONTRACT columns (``uid`` .. ``signaled_on``) as a dict."""
+        """The public columns (docs/contract.md) (``uid`` .. ``signaled_on``) as a dict."""
         return {name: getattr(self, name) for name in QUESTION_COLUMNS}
 
     def content_hash(self) -> str:
@@ -73,7 +73,7 @@ class Question:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-#: Names of the CONTRACT columns, in table order.
+#: Names of the public columns (docs/contract.md), in table order.
 QUESTION_COLUMNS: tuple[str, ...] = tuple(
     f.name for f in fields(Question) if f.name not in ("template", "unknown_labels")
 )

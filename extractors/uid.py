@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Question types the site serves, in CONTRACT order.
+#: Question types the site serves, in the order of docs/contract.md.
 TYPES = ("QE", "QG", "QOSD")
 
 _UID = re.compile(r"QANR5L(?P<leg>[1-9][0-9]?)(?P<type>QE|QG|QOSD)(?P<num>[1-9][0-9]{0,6})")
@@ -31,7 +31,7 @@ class Uid:
         return f"QANR5L{self.legislature}{self.type}{self.number}"
 
     def path(self) -> str:
-        """The page's path relative to the site root (CONTRACT: URL routing)."""
+        """The page's path relative to the site root (docs/contract.md, "Where pages are fetched")."""
         return f"/dyn/{self.legislature}/questions/{self}"
 
 

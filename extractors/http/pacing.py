@@ -1,7 +1,7 @@
 """Time for the polite client: an injectable clock, an exact pacer, backoff.
 
-Why our own pacer: Prefect's ``rate_limit`` measured 0.66 req/s for a 1/s
-limit and needs a server-side limit first (FACTS.md). This one is exact:
+Why our own pacer: Prefect's ``rate_limit`` needs a global concurrency limit
+created on the server first and paces loosely. This one is exact:
 never more than ``rate`` request starts within any one-second window, and
 evenly spaced, so the site sees a steady trickle rather than bursts.
 

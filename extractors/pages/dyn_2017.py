@@ -1,6 +1,6 @@
 """The older label set of the dyn page (seen for 14th-legislature questions).
 
-Known only from a text rendering (../shared/an-samples/seed-QANR5L14QE41019.md),
+Known only from a text rendering of the page of question écrite 14-41019,
 no HTML: so this module reads the page as *lines* (the paragraphs of
 ``<main>``, built by :mod:`extractors.pages.text`) and finds every field by its
 label, whatever the markup around it::

@@ -1,6 +1,6 @@
 """The current "dyn" question page (www.assemblee-nationale.fr/dyn/{leg}/questions/{uid}).
 
-Layout (real samples: ../shared/an-samples/QANR5L16QE200.html, QG200, QOSD350)::
+Layout (as on the real pages of QE, QG and QOSD of the 16th legislature)::
 
     main div.an-bloc._style-question[data-id="QANR5L16QE200 / ..."]
       .title span.h4          "Question écrite n°200 :" + span._regular (title)
@@ -11,7 +11,7 @@ Layout (real samples: ../shared/an-samples/QANR5L16QE200.html, QG200, QOSD350)::
                               one span._regular per dated event
 
 Fields are found by label text (:mod:`extractors.pages.labels`), not by position.
-A QG page holds only the sitting's transcript: it is the answer (CONTRACT).
+A QG page holds only the sitting's transcript: it is the answer (docs/contract.md).
 """
 
 from __future__ import annotations

@@ -199,7 +199,7 @@ def fix(text: str | None) -> str | None:
 
 
 def text_after_heading(body: LexborNode, heading: LexborNode | None) -> str | None:
-    """``body``'s paragraphs without the heading's own: the CONTRACT text value."""
+    """``body``'s paragraphs without the heading's own: the text value of docs/contract.md."""
     skip = len(paragraphs(heading)) if heading is not None else 0
     kept = paragraphs(body)[skip:]  # already whitespace-normalised, blanks dropped
     return "\n\n".join(kept) if kept else None
@@ -275,7 +275,7 @@ class Facts:
         if status != ANSWERED and self.answer_text is not None:  # a text is an answer
             status, closed_on, reason = ANSWERED, a_on, ANSWER_REASON
         question_text = self.question_text
-        if self.uid.type == "QG":  # CONTRACT: the sitting's transcript is the answer
+        if self.uid.type == "QG":  # docs/contract.md: the sitting's transcript is the answer
             q_on = a_on = closed_on = q_on or a_on
             status, reason, question_text = ANSWERED, ANSWER_REASON, None
         if q_on is None:

@@ -1,6 +1,6 @@
 """Turning page markup into the text values the warehouse stores.
 
-Three helpers, shared by every template generation (CONTRACT.md, "How values
+Three helpers, shared by every template generation (docs/contract.md, "How values
 are written"):
 
 * :func:`clean` normalises whitespace: every Unicode space (``&nbsp;``,
@@ -126,7 +126,7 @@ def _collapse(text: str) -> str:
 def paragraphs(node: LexborNode | None) -> list[str]:
     """The paragraphs of ``node`` (itself included), each whitespace-normalised.
 
-    Rules (CONTRACT.md): ``<p>``, ``<div>`` and other blocks, any run of
+    Rules (docs/contract.md): ``<p>``, ``<div>`` and other blocks, any run of
     ``<br>``, and each table row end a paragraph; a row's cells are joined by
     one space; inline elements add nothing, so ``1<sup>er</sup>`` reads
     ``1er``. Empty paragraphs vanish, which is what makes a *run* of ``<br>``
@@ -244,6 +244,6 @@ def inline_text(node: LexborNode | None) -> str | None:
 
 
 def join_paragraphs(paras: list[str]) -> str | None:
-    """Join already-built paragraphs the CONTRACT way (one blank line), dropping blanks."""
+    """Join already-built paragraphs the documented way (one blank line), dropping blanks."""
     kept = [p for p in (clean(x) for x in paras) if p]
     return "\n\n".join(kept) if kept else None

@@ -23,7 +23,7 @@ import duckdb
 
 FORMATS = ("parquet", "csv")
 
-# The public relations of CONTRACT.md and migration 0002, in the order they are written.
+# The public relations of docs/contract.md and migration 0002, in the order they are written.
 RELATIONS: tuple[str, ...] = (
     "questions",
     "question_versions",

@@ -1,4 +1,4 @@
-"""Exit statuses of CONTRACT.md that need no run: each fails fast with one line."""
+"""Exit statuses of docs/contract.md that need no run: each fails fast with one line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Whitespace, mojibake and the block-aware walker (CONTRACT: "How values are written")."""
+"""Whitespace, mojibake and the block-aware walker (docs/contract.md, "How values are written")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- 0001: the core tables of CONTRACT.md (questions, question_versions, runs) and the pipeline's bookkeeping.
+-- 0001: the core tables of docs/contract.md (questions, question_versions, runs) and the pipeline's bookkeeping.
 -- Timestamps are naive UTC. Forward-only: never edit a migration that has shipped; add a new one.
 
 CREATE TABLE questions (
@@ -30,7 +30,7 @@ CREATE TABLE questions (
     first_seen_at          TIMESTAMP NOT NULL,
     last_fetched_at        TIMESTAMP NOT NULL,
     last_changed_at        TIMESTAMP NOT NULL,
-    -- beyond CONTRACT: which template generation the current state was read from, and its hash
+    -- beyond docs/contract.md: which template generation the current state was read from, and its hash
     template               VARCHAR,
     content_hash           VARCHAR NOT NULL
 );
@@ -81,7 +81,7 @@ CREATE TABLE runs (
     pages_unchanged  INTEGER NOT NULL DEFAULT 0,
     not_found        INTEGER NOT NULL DEFAULT 0,
     failures         INTEGER NOT NULL DEFAULT 0,
-    -- beyond CONTRACT
+    -- beyond docs/contract.md
     not_modified     INTEGER NOT NULL DEFAULT 0,  -- 304 answers (also counted in pages_unchanged)
     newly_answered   INTEGER NOT NULL DEFAULT 0,
     newly_withdrawn  INTEGER NOT NULL DEFAULT 0,

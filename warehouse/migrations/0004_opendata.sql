@@ -37,7 +37,7 @@ CREATE TABLE opendata_records (
     record_hash            VARCHAR NOT NULL,        -- sha256 of the record as published
     archive_date           TIMESTAMP NOT NULL,      -- the archive's Last-Modified (else its download time)
     loaded_at              TIMESTAMP NOT NULL,      -- the last load whose archive held the record
-    -- beyond CONTRACT
+    -- beyond docs/contract.md
     content_hash           VARCHAR,                 -- as questions.content_hash, for a bootstrap row
     state_hash             VARCHAR NOT NULL,        -- status, closure, signalement, attribution, answer date
     state_changed_at       TIMESTAMP NOT NULL,      -- when state_hash last changed
