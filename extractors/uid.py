@@ -31,7 +31,7 @@ class Uid:
         return f"QANR5L{self.legislature}{self.type}{self.number}"
 
     def path(self) -> str:
-        """The page's path relative to the site root (docs/contract.md, "Where pages are fetched")."""
+        """The page's path relative to the site root (docs/contract.md: where pages are)."""
         return f"/dyn/{self.legislature}/questions/{self}"
 
 

@@ -35,10 +35,11 @@ def _imported_by(module: str) -> set[str]:
 
 
 #: (package, what none of its modules may import, even indirectly)
+_PURE = {"httpx", "duckdb", "prefect", "warehouse", "flows", "extractors.http"}
 BOUNDARIES = [
-    ("extractors.pages", {"httpx", "duckdb", "prefect", "warehouse", "flows", "extractors.http"}),
+    ("extractors.pages", _PURE),
+    ("extractors.opendata", _PURE),
     ("extractors.http", {"duckdb", "prefect", "warehouse", "flows"}),
-    ("extractors.opendata", {"httpx", "duckdb", "prefect", "warehouse", "flows", "extractors.http"}),
     ("warehouse", {"httpx", "prefect", "flows", "rich", "extractors.http"}),
     ("flows.report", {"httpx", "prefect", "extractors.http"}),
 ]
