@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import soupsieve
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from extractors.model import ExtractionError, Question
+from extractors.model import ANSWERED, ExtractionError, Question
 from extractors.pages import decode, focus, split_author, uid_in
 from extractors.pages.dates import labelled_date, parse_date, parse_jo_page
 from extractors.pages.labels import LabelIndex, is_label, label_key, starts_with_label, strip_label
 from extractors.pages.mojibake import looks_like_mojibake, repair_mojibake
-from extractors.pages.status import ANSWERED, derive_status
+from extractors.pages.status import derive_status
 from extractors.pages.text import BLOCK_TAGS, CELL_TAGS, SKIP_TAGS, clean
 from extractors.uid import Uid
 

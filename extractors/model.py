@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 #: The three statuses a question can have (docs/contract.md, column ``status``).
-STATUSES = ("open", "answered", "withdrawn")
+OPEN, ANSWERED, WITHDRAWN = "open", "answered", "withdrawn"
+STATUSES = (OPEN, ANSWERED, WITHDRAWN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,10 @@ from extractors.uid import make_uid
 from flows import progress
 from flows.config import Settings
 from flows.discovery import find_last, probe_upward
-from flows.pipeline import Target, chunks
+from flows.pipeline import chunks
 from flows.runner import Run, open_run
 from flows.tasks import batcher, prefect_run_id, run_batch, settings_from
+from warehouse.observation import Target
 from warehouse.queries import settled_numbers
 
 

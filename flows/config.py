@@ -216,9 +216,9 @@ class Settings:
 
     def clock_now(self) -> dt.datetime:
         """Naive UTC "now", frozen when ``ANQ_NOW`` is set (tests, replays)."""
-        if self.now is not None:
-            return self.now
-        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        from warehouse.db import utcnow
+
+        return self.now if self.now is not None else utcnow()
 
 
 #: The table: option name (a :class:`Settings` field) -> its row.

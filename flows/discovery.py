@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 
 from extractors.uid import make_uid
 from flows import progress
-from flows.pipeline import BatchResult, Target
+from flows.pipeline import BatchResult
+from warehouse.observation import Target
 
 Batch = Callable[[list[Target]], BatchResult]
 

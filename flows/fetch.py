@@ -8,9 +8,10 @@ from prefect import flow
 
 from extractors.uid import Uid, parse_uid
 from flows import progress
-from flows.pipeline import Target, chunks
+from flows.pipeline import chunks
 from flows.runner import open_run
 from flows.tasks import prefect_run_id, run_batch, settings_from
+from warehouse.observation import Target
 from warehouse.queries import validators
 
 

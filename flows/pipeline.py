@@ -22,20 +22,11 @@ from extractors.http.client import FetchResult, PoliteClient
 from extractors.invariants import violations
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
-from warehouse.observation import Observation, Outcome
+from warehouse.observation import Observation, Outcome, Target
 
 log = logging.getLogger("anq.pipeline")
 
 Clock = Callable[[], dt.datetime]
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A page to ask for, with the validators of its last answer."""
-
-    uid: Uid
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(slots=True)

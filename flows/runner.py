@@ -22,11 +22,12 @@ from flows import progress
 from flows.config import Settings
 from flows.loading import Loader
 from flows.notify import notify_failure
-from flows.pipeline import BatchResult, Pipeline, Target, summarise
+from flows.pipeline import BatchResult, Pipeline, summarise
 from flows.stopping import RunStopped, Stopper
 from flows.totals import Totals
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
+from warehouse.observation import Target
 from warehouse.runs import finish_run, start_run
 
 

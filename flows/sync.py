@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from flows import progress
 from flows.discovery import probe_upward
 from flows.opendata import opendata_step
-from flows.pipeline import Target, chunks
+from flows.pipeline import chunks
 from flows.runner import open_run
 from flows.tasks import batcher, prefect_run_id, run_batch, settings_from
 from warehouse.queries import due_targets, known_numbers
@@ -54,7 +54,6 @@ def sync(
             )
         logger.info("%d pages due for a refresh or a retry", len(due))
         progress.add_total(len(due))
-        targets = [Target(t.uid, t.etag, t.last_modified) for t in due]
-        for batch in chunks(targets, settings.batch_size):
+        for batch in chunks(due, settings.batch_size):
             run_batch(run, batch)
     return run.summary()  # after open_run's last load: the numbers the runs row holds

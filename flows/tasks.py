@@ -16,8 +16,9 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from flows.config import Settings, resolve
-from flows.pipeline import BatchResult, Target
+from flows.pipeline import BatchResult
 from flows.runner import Run
+from warehouse.observation import Target
 
 
 @task(name="batch", cache_policy=NO_CACHE, task_run_name="batch-{first}")

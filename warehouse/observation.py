@@ -1,4 +1,4 @@
-"""What became of one page asked for during a run: the unit the pipeline hands to the loader.
+"""A page to ask for, and what became of it: the units the pipeline and the loader share.
 
 Its own module, free of DuckDB and Arrow: the pipeline that builds
 observations (:mod:`flows.pipeline`) needs nothing of :mod:`warehouse.load`.
@@ -14,6 +14,15 @@ from extractors.model import Question
 from extractors.uid import Uid
 
 Outcome = Literal["question", "not_modified", "not_found", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A page to ask for, with the validators of its last answer (for a conditional GET)."""
+
+    uid: Uid
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,7 @@ import duckdb
 
 from extractors.uid import TYPES, Uid, make_uid
 from warehouse import policy
-
-
-@dataclass(frozen=True)
-class Target:
-    """A page to (re)fetch, with the validators for a conditional request."""
-
-    uid: Uid
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
+from warehouse.observation import Target
 
 
 @dataclass(frozen=True)
@@ -111,7 +102,7 @@ def due_targets(
             "safety": now - policy.OPENDATA_SAFETY,
         },
     ).fetchall()
-    return [Target(make_uid(r[0], r[1], r[2]), r[3], r[4], r[5]) for r in rows]
+    return [Target(make_uid(r[0], r[1], r[2]), r[4], r[5]) for r in rows]
 
 
 _DUE_SQL = """

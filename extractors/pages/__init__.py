@@ -45,7 +45,7 @@ from types import ModuleType
 
 from selectolax.lexbor import LexborHTMLParser
 
-from extractors.model import ExtractionError, NotAQuestion, Question
+from extractors.model import STATUSES, ExtractionError, NotAQuestion, Question
 from extractors.pages import dyn_2017, dyn_current, fiche, legacy
 from extractors.pages.common import Author, author_id, resolve_uid, split_author
 from extractors.pages.labels import fold
@@ -193,7 +193,7 @@ def _check_required(q: Question) -> None:
         raise ExtractionError(q.uid, "uid", str(exc)) from exc
     if str(expected) != q.uid:
         raise ExtractionError(q.uid, "uid", f"uid disagrees with its parts ({expected})")
-    if q.status not in ("open", "answered", "withdrawn"):
+    if q.status not in STATUSES:
         raise ExtractionError(q.uid, "status", f"unknown status {q.status!r}")
     if not (q.title or q.question_text or q.answer_text):
         raise ExtractionError(q.uid, "title", "neither a title nor a text on the page")

@@ -31,12 +31,12 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors.model import ExtractionError, Question
+from extractors.model import ANSWERED, ExtractionError, Question
 from extractors.pages.common import author_id, resolve_uid, split_author
 from extractors.pages.dates import labelled_date, labelled_page
 from extractors.pages.dyn_current import check_answer
 from extractors.pages.labels import fold, is_label, starts_with_label, strip_label
-from extractors.pages.status import ANSWERED, read_status
+from extractors.pages.status import read_status
 from extractors.pages.text import clean, join_paragraphs, paragraphs
 from extractors.uid import Uid
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors.model import ExtractionError, Question
+from extractors.model import ANSWERED, ExtractionError, Question
 from extractors.pages.common import author_id, resolve_uid, split_author
 from extractors.pages.dates import labelled_date, parse_date, parse_jo_page
 from extractors.pages.labels import (
@@ -34,7 +34,6 @@ from extractors.pages.labels import (
     strip_label,
 )
 from extractors.pages.status import (
-    ANSWERED,
     CONTENT_LABELS,
     KNOWN_LABELS,
     has_status_line,

@@ -25,11 +25,11 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from extractors.model import ExtractionError, Question
+from extractors.model import ANSWERED, ExtractionError, Question
 from extractors.pages.common import author_id
 from extractors.pages.dates import parse_jo_page, parse_numeric_date
 from extractors.pages.labels import LabelIndex, label_key, starts_with_label, strip_label
-from extractors.pages.status import ANSWER_REASON, ANSWERED, read_status
+from extractors.pages.status import ANSWER_REASON, read_status
 from extractors.pages.text import clean, inline_text, paragraphs
 from extractors.uid import TYPES, InvalidUid, Uid, make_uid, uid_in
 

@@ -28,12 +28,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from extractors.model import ExtractionError
+from extractors.model import ANSWERED, OPEN, WITHDRAWN, ExtractionError
 from extractors.pages.dates import parse_date
 from extractors.pages.labels import fold, label_key
 from extractors.pages.text import clean
 
-OPEN, ANSWERED, WITHDRAWN = "open", "answered", "withdrawn"
 ANSWER_REASON = "Réponse publiée"
 
 

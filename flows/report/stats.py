@@ -17,9 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from extractors.model import STATUSES
 from warehouse.runs import RunRecord, last_runs
-
-STATUSES = ("open", "answered", "withdrawn")
 
 TOTALS_SQL = """
 SELECT legislature, type, status, count(*) FROM questions

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from flows.discovery import find_last, probe_upward
-from flows.pipeline import BatchResult, FieldFill, Target
+from flows.pipeline import BatchResult, FieldFill
+from warehouse.observation import Target
 
 
 def scripted(existing: set[int], asked: list[int]) -> Callable[[list[Target]], BatchResult]:

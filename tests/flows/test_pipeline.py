@@ -11,12 +11,12 @@ import pytest
 
 from extractors.http.client import PoliteClient
 from extractors.uid import make_uid
-from flows.pipeline import Pipeline, Target
+from flows.pipeline import Pipeline
 from tests.support.pages import render_question
 from tests.support.silentsite import SilentSite
 from tests.support.siteserver import SiteServer
 from warehouse.archive import RawArchive
-from warehouse.observation import Observation
+from warehouse.observation import Observation, Target
 
 NOW = dt.datetime(2026, 3, 1, 12, 0)
 LAST = 30  # numbers 1..LAST exist, except the missing ones
