@@ -65,6 +65,10 @@ class CorpusSite(LoopbackSite):
         self.rendering = RenderedPages(corpus, cache)
         self.pages = self.rendering  # type: ignore[assignment]
 
+    def __enter__(self) -> CorpusSite:
+        super().__enter__()
+        return self
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
