@@ -65,6 +65,8 @@ def env(home: Path, api: str | None = None) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # anq's temporary API waits this long for its child; on a loaded machine 120 s is short.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
     }
     out.pop("PREFECT_API_URL", None)
     return {**out, "PREFECT_API_URL": api} if api else out
@@ -190,7 +192,8 @@ def scrapy_ratio(pages: int, environ: dict[str, str], work: Path) -> list[Measur
         anq.size_mb = size_mb(anq_db) + size_mb(work / "yardstick-raw")
         print(anq.row(), flush=True)
     rates = f"{pages / scrapy.seconds:.0f} vs {pages / anq.seconds:.0f} pages/s"
-    print(f"Scrapy / anq wall time: {scrapy.seconds / anq.seconds:.2f} (Scrapy vs anq: {rates})")
+    print(f"Scrapy / anq wall time: {scrapy.seconds / anq.seconds:.2f} (Scrapy vs anq: {rates}); "
+          f"CPU time: {scrapy.cpu_s / anq.cpu_s:.2f}")  # fmt: skip
     return [scrapy, anq]
 
 
