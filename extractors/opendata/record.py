@@ -46,6 +46,7 @@ from extractors.pages.status import ANSWER_REASON, derive_status
 from extractors.pages.text import clean, node_text
 from extractors.uid import InvalidUid, parse_uid
 
+_CLOSURE_ROW = "Date de clôture : "
 #: The ``questions`` columns a record can fill (it never names the author or the place).
 RECORD_COLUMNS: tuple[str, ...] = tuple(
     c for c in QUESTION_COLUMNS if c not in ("author_name", "constituency")
@@ -196,11 +197,13 @@ def _closure(
 ) -> tuple[dict[str, Any], str | None]:
     """Status, closing date and reason, by the pages' rules; drift when a label maps nowhere."""
     answered = values["answer_published_on"] is not None or values["answer_text"] is not None
-    lines = [label, ANSWER_REASON if answered or type_ == "QG" else None]
+    # Read as the page's own closure row ("Date de clôture : <reason>"), by the same rules.
+    row = f"{_CLOSURE_ROW}{label}" if label is not None else None
+    lines = [label, row, f"{_CLOSURE_ROW}{ANSWER_REASON}" if answered or type_ == "QG" else None]
     outcome = derive_status(lines, type_)
     uid = values["uid"]
     drift = None
-    if label is not None and derive_status([label], type_).rule is None:
+    if row is not None and derive_status([label, row], type_).rule in (None, "closure_other"):
         drift = f"unknown closure {code!r} ({label!r})"
         if not answered:
             return {"status": None, "closed_on": closed, "closure_reason": label}, drift

@@ -20,12 +20,6 @@ def host() -> Iterator[SiteServer]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return resolve(
-        db=str(tmp_path / "anq.duckdb"),
-        base_url="https://www.assemblee-nationale.fr",
-        rate=0,
-        legislatures=[16],
-        types=["QE", "QG"],
-        archive=str(tmp_path / "raw"),
-        env={},
-    )
+    given = {"db": str(tmp_path / "anq.duckdb"), "rate": "0", "legislatures": [16],
+             "types": ["QE", "QG"], "archive": str(tmp_path / "raw")}  # fmt: skip
+    return resolve(given, env={})
