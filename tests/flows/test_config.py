@@ -153,3 +153,9 @@ def test_limit_flag_beats_environment(name: str, variable: str) -> None:
 @pytest.mark.parametrize(("name", "variable"), _LIMITS)
 def test_limits_from_environment(name: str, variable: str) -> None:
     assert getattr(resolve(env={variable: "7.5"}).limits, name) == 7.5
+
+
+@pytest.mark.parametrize(("name", "row"), [(n, r) for n, r in OPTIONS.items() if r.flag])
+def test_the_readme_lists_every_option(name: str, row: Any) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"`{row.flag} {row.metavar}`" in readme and f"`{row.env}" in readme
