@@ -59,6 +59,8 @@ def _args(db: Path, base_url: str) -> list[str]:
 def story(tmp_path_factory: pytest.TempPathFactory, procs: Any) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("crash")
     killed_db, clean_db = tmp / "killed" / "anq.duckdb", tmp / "clean" / "anq.duckdb"
+    for db in (killed_db, clean_db):
+        db.parent.mkdir()  # anq refuses a --db whose directory does not exist
     steps: dict[str, Any] = {}
     with SiteServer(seed=5) as server:
         _populate(FixtureSite(server))
