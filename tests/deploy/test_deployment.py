@@ -196,8 +196,11 @@ def test_deploy_schedule_manual_run_report(tmp_path: Path, procs: Procs) -> None
 
     artifact = _api(api, "POST", "/artifacts/filter",
                     {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}})  # fmt: skip
-    assert [a["key"] for a in artifact] == ["anq-backfill-report"]
-    report = artifact[0]["data"]
+    by_type = {a["type"]: a for a in artifact}
+    assert sorted(by_type) == ["markdown", "progress"]  # the run report, and the progress
+    assert by_type["markdown"]["key"] == "anq-backfill-report"
+    assert float(by_type["progress"]["data"]) == 100.0
+    report = by_type["markdown"]["data"]
     assert "| new questions | 11 |" in report
     assert "| QANR5L16QE5 | extract |" in report
 

@@ -59,7 +59,7 @@ def story(server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> dict[
     steps["backfill"] = anq(
         "backfill",
         *("--legislature", "16", "--type", "QE", "--from-number", "1", "--to-number", "8"),
-        *("--rate", "0", "--workers", "1", "--base-url", server.base_url, *common),
+        *("--rate", "0", "--base-url", server.base_url, *common),
         env={"ANQ_NOW": NOW},
     )
     steps["before"] = _tables(db)
