@@ -28,7 +28,7 @@ from types import TracebackType
 
 import duckdb
 
-from warehouse.db import _CONFIG, WRITER_MEMORY, RunLock, RunLocked, connect
+from warehouse.db import _CONFIG, WRITER_MEMORY, RunLock, RunLocked, connect, use_pipeline_schema
 from warehouse.staging import q
 
 #: The name the old file is attached under while the new one is built.
@@ -75,9 +75,13 @@ class FreshFile:
             raise RewriteFailed(f"{self.path} would be attached under the name {SOURCE!r}")
         con.execute(f"ATTACH {_literal(self.db)} AS {SOURCE} (READ_ONLY)")
         con.execute(f"COPY FROM DATABASE {SOURCE} TO {q(name)} (SCHEMA)")
-        for table in tables(con, SOURCE):
+        use_pipeline_schema(con)
+        for schema, table in tables(con, SOURCE):
             if table not in self.rebuilt:
-                con.execute(f"INSERT INTO {q(table)} BY NAME SELECT * FROM {SOURCE}.{q(table)}")
+                con.execute(
+                    f"INSERT INTO {q(schema)}.{q(table)} BY NAME "
+                    f"SELECT * FROM {SOURCE}.{q(schema)}.{q(table)}"
+                )
         return self
 
     def commit(self) -> Sizes:
@@ -110,11 +114,12 @@ class FreshFile:
             if _catalog(con, "old") != _catalog(con, "new"):
                 missing = _catalog(con, "old") ^ _catalog(con, "new")
                 raise RewriteFailed(f"{self.path}: catalog differs from {self.db}: {missing}")
-            for table in tables(con, "old"):
+            for schema, table in tables(con, "old"):
                 if table in self.rebuilt:
                     continue
                 old, new = (
-                    _scalar(con, f"SELECT count(*) FROM {db}.{q(table)}") for db in ("old", "new")
+                    _scalar(con, f"SELECT count(*) FROM {db}.{q(schema)}.{q(table)}")
+                    for db in ("old", "new")
                 )
                 if old != new:
                     raise RewriteFailed(f"{self.path}: {table} has {new} rows, {old} in {self.db}")
@@ -126,20 +131,20 @@ def compact(db: Path) -> Sizes:
         return fresh.commit()
 
 
-def tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    """The base tables of ``database``'s main schema."""
+def tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    """``(schema, table)`` of every base table of ``database``, the pipeline's included."""
     rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
-        "ORDER BY table_name",
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+        "ORDER BY schema_name, table_name",
         [database],
     ).fetchall()
-    return [row[0] for row in rows]
+    return [(row[0], row[1]) for row in rows]
 
 
 def _catalog(con: duckdb.DuckDBPyConnection, database: str) -> set[tuple[str, str]]:
     """What the schema copy must carry over: tables, views, sequences, macros."""
     sql = """
-    SELECT 'table', table_name FROM duckdb_tables() WHERE database_name = $1
+    SELECT 'table', schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = $1
     UNION ALL SELECT 'view', view_name FROM duckdb_views() WHERE database_name = $1 AND NOT internal
     UNION ALL SELECT 'sequence', sequence_name FROM duckdb_sequences() WHERE database_name = $1
     UNION ALL SELECT 'macro', function_name FROM duckdb_functions()

@@ -74,13 +74,32 @@ def connect(
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open_with_backoff(path, read_only=read_only, wait=wait, sleep=sleep)
-    if not read_only:
-        try:
+    try:
+        if not read_only:
             migrate(con)
-        except BaseException:
-            con.close()
-            raise
+        use_pipeline_schema(con)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+#: Where the pipeline's bookkeeping tables live, out of the analysts' way.
+PIPELINE = "pipeline"
+
+
+def use_pipeline_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Name the bookkeeping tables plainly on this connection, as ``main``'s are.
+
+    A file not yet migrated (opened read-only) has no such schema: nothing to add.
+    """
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_schemas() "
+        "WHERE database_name = current_database() AND schema_name = ?",
+        [PIPELINE],
+    ).fetchone()
+    if found is not None and found[0]:
+        con.execute(f"SET search_path = 'main,{PIPELINE}'")
 
 
 #: Files are created in the storage format of DuckDB 1.4, so the DuckDB 1.4/1.5
@@ -224,14 +243,12 @@ def available_migrations() -> list[tuple[int, str, str]]:
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply pending migrations, each in its own transaction; return the versions applied.
 
-    Forward-only: a migration is recorded in ``schema_migrations`` in the same
-    transaction that applies it, so a crash leaves it either fully applied or not at all.
+    Forward-only: a migration is recorded in ``pipeline.schema_migrations`` in the
+    same transaction that applies it, so a crash leaves it either fully applied or not at all.
+    The connection then names the bookkeeping tables plainly (:func:`use_pipeline_schema`).
     """
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    ledger = _migration_ledger(con)
+    done = {row[0] for row in con.execute(f"SELECT version FROM {ledger}").fetchall()}
     applied: list[int] = []
     for version, name, sql in available_migrations():
         if version in done:
@@ -240,7 +257,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         try:
             con.execute(sql)
             con.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                f"INSERT INTO {ledger} (version, name, applied_at) VALUES (?, ?, ?)",
                 [version, name, utcnow()],
             )
             con.execute("COMMIT")
@@ -249,7 +266,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             raise
         log.info("applied migration %04d_%s", version, name)
         applied.append(version)
+    use_pipeline_schema(con)
     return applied
+
+
+def _migration_ledger(con: duckdb.DuckDBPyConnection) -> str:
+    """The ledger of applied migrations (moved into ``pipeline`` from an older file's main)."""
+    ledger = f"{PIPELINE}.schema_migrations"
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {PIPELINE}")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {ledger} ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    old = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'schema_migrations'"
+    ).fetchone()
+    if old is not None and old[0]:
+        con.execute(f"INSERT INTO {ledger} SELECT * FROM main.schema_migrations")
+        con.execute("DROP TABLE main.schema_migrations")
+    con.execute("COMMIT")
+    return ledger
 
 
 class RunLock:

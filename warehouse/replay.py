@@ -169,7 +169,7 @@ def _fetch_order(
 ) -> Iterator[list[_Page]]:
     """``raw_pages`` oldest first, in batches holding each uid at most once."""
     cur.execute(
-        f"SELECT uid, sha256, url, fetched_at FROM {SOURCE}.raw_pages "
+        f"SELECT uid, sha256, url, fetched_at FROM {SOURCE}.pipeline.raw_pages "
         "WHERE $1::VARCHAR IS NULL OR uid LIKE $1 ORDER BY fetched_at, uid",
         [pattern],
     )
@@ -234,7 +234,7 @@ _LAST_FETCHED = f"""
 UPDATE questions AS t SET last_fetched_at = s.last_fetched_at
 FROM (
     SELECT f.uid, coalesce(p.last_fetched_at, f.last_success_at) AS last_fetched_at
-    FROM {SOURCE}.fetch_state AS f LEFT JOIN {SOURCE}.questions AS p ON p.uid = f.uid
+    FROM {SOURCE}.pipeline.fetch_state AS f LEFT JOIN {SOURCE}.questions AS p ON p.uid = f.uid
 ) AS s
 WHERE t.uid = s.uid AND s.last_fetched_at > t.last_fetched_at
 """
@@ -267,7 +267,7 @@ def _record_damage(
 ) -> None:
     """This run's findings, and the earlier ones outside the legislature it replayed."""
     con.execute(
-        f"INSERT INTO archive_damage SELECT * FROM {SOURCE}.archive_damage "
+        f"INSERT INTO archive_damage SELECT * FROM {SOURCE}.pipeline.archive_damage "
         "WHERE $1::VARCHAR IS NOT NULL AND uid NOT LIKE $1",
         [pattern],
     )

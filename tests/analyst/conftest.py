@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.analyst import warehouse_fixture
+from warehouse.db import connect
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dt.date]:
 @pytest.fixture
 def con(warehouse: tuple[Path, dt.date]) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the fixture warehouse, as `anq stats/export/report` open it."""
-    connection = duckdb.connect(str(warehouse[0]), read_only=True)
+    connection = connect(warehouse[0], read_only=True)
     yield connection
     connection.close()
 

@@ -105,7 +105,8 @@ def test_renamed_label_fails_the_run_and_names_the_field(tmp_path: Path) -> None
             "SELECT count(*), count(rubrique) FROM questions WHERE number BETWEEN 64 AND 99"
         ).fetchone()
         stats = con.execute(
-            "SELECT pages, filled FROM run_field_stats WHERE run_id = ? AND field = 'rubrique'",
+            "SELECT pages, filled FROM pipeline.run_field_stats "
+            "WHERE run_id = ? AND field = 'rubrique'",
             [run_id],
         ).fetchone()
     finally:

@@ -6,14 +6,13 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-import duckdb
-
 from extractors.opendata import archive_for
 from flows.config import Settings
 from flows.opendata import refresh
 from tests.opendata.dump import record_for, zip_files, zip_list
 from tests.support.pages import expected_question
 from tests.support.siteserver import SiteServer
+from warehouse.db import session
 from warehouse.queries import due_targets
 
 QE_PATH = archive_for(16, "QE").path  # type: ignore[union-attr]
@@ -34,7 +33,7 @@ def _serve(host: SiteServer, qe: bytes, qg: bytes) -> None:
 
 
 def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.db), read_only=True) as con:
+    with session(settings.db, read_only=True) as con:
         return con.execute(sql).fetchall()
 
 
@@ -98,7 +97,7 @@ def test_an_unchanged_archive_costs_one_304(host: SiteServer, settings: Settings
 def test_added_questions_are_due_first(host: SiteServer, settings: Settings) -> None:
     _serve(host, zip_files(_records("QE", range(1, 4))), zip_list(_records("QG", range(1, 2))))
     refresh("run", dataclasses.replace(settings, opendata_url=host.base_url))
-    with duckdb.connect(str(settings.db)) as con:
+    with session(settings.db) as con:
         due = due_targets(con, dt.datetime(2030, 1, 1), [16], ["QE", "QG"])
     assert [str(t.uid) for t in due] == [
         "QANR5L16QE1", "QANR5L16QE2", "QANR5L16QE3", "QANR5L16QG1"

@@ -28,7 +28,7 @@ CREATE MACRO shout(x) AS upper(x);
 
 def _dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
     with connect(db) as con:
-        return {t: rows(con, f"SELECT * FROM {t} ORDER BY ALL") for t in tables(con, "anq")}
+        return {t: rows(con, f"SELECT * FROM {s}.{t} ORDER BY ALL") for s, t in tables(con, "anq")}
 
 
 def _compact(db: Path) -> None:
