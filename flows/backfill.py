@@ -34,7 +34,7 @@ def backfill(
     (``types``, ``db``, ``rate``, ...).
     """
     params = dict(locals())
-    settings = settings_from(options, legislatures=[legislature])
+    settings = settings_from("backfill", options, legislatures=[legislature])
     logger = get_run_logger()
     with open_run("backfill", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         for type_ in settings.types:

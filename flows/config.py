@@ -37,6 +37,7 @@ DEFAULT_LEGISLATURES = (17,)
 DEFAULT_MISS_RUN = 10
 #: Pages per batch: one Prefect task and one load transaction each.
 DEFAULT_BATCH = 200
+REPLAY_BATCH = 1000
 
 #: Fastest rate accepted; 0 (no pacing) is the way to go faster.
 MAX_RATE = 10_000.0
@@ -64,11 +65,17 @@ class Option:
     metavar: str = "VALUE"
     repeat: bool = False  # the flag is repeatable and the variable a comma list
     shown_default: str | None = None  # a derived default, as help shows it
+    command_defaults: tuple[tuple[str, str], ...] = ()  # (command, default) where it differs
 
-    def describe(self) -> str:
+    def default_for(self, command: str | None) -> str | None:
+        """The default for ``command`` (None: the table's own default)."""
+        return dict(self.command_defaults).get(command or "", self.default)
+
+    def describe(self, command: str | None = None) -> str:
         """The help line with the variable and the default, as ``--help`` shows it."""
         extra = [self.env] if self.env else []
-        default = self.default if self.default is not None else self.shown_default
+        default = self.default_for(command)
+        default = default if default is not None else self.shown_default
         if default is not None:
             extra.append(f"default {default}")
         return f"{self.help} ({', '.join(extra)})" if extra else self.help
@@ -181,6 +188,8 @@ class Settings:
     batch_size: int = field(metadata=_row(
         flag="--batch-size", env="ANQ_BATCH", parse=_positive, default=str(DEFAULT_BATCH),
         metavar="N", help="pages per batch", commands=LOADING,
+        # A replay has no pacing to follow: larger batches spread each statement's fixed cost.
+        command_defaults=(("reparse", str(REPLAY_BATCH)),),
     ))  # fmt: skip
     miss_run: int = field(metadata=_row(
         flag="--miss-run", env="ANQ_MISS_RUN", parse=_positive, default=str(DEFAULT_MISS_RUN),
@@ -235,11 +244,13 @@ def resolve(
     *,
     env: Mapping[str, str] | None = None,
     origin: str = "flag",
+    command: str | None = None,
 ) -> Settings:
     """Build :class:`Settings` from given values (None = not given) and the environment.
 
     ``given`` holds flag values (the CLI) or a flow's ``options``, by option
-    name; ``origin`` ("flag" or "option") only words the error messages.
+    name; ``origin`` ("flag" or "option") only words the error messages;
+    ``command`` picks the defaults of that command where they differ.
     """
     given = given or {}
     env = os.environ if env is None else env
@@ -247,19 +258,22 @@ def resolve(
     if unknown:
         raise ConfigError(f"unknown option(s): {', '.join(unknown)} (known: {', '.join(OPTIONS)})")
     values = {
-        name: _resolve_one(name, opt, given.get(name), env, origin) for name, opt in OPTIONS.items()
+        name: _resolve_one(name, opt, given.get(name), env, origin, command)
+        for name, opt in OPTIONS.items()
     }
     if values["archive"] is None:
         values["archive"] = default_archive(values["db"])
     return Settings(**values)
 
 
-def _resolve_one(name: str, opt: Option, value: Any, env: Mapping[str, str], origin: str) -> Any:
+def _resolve_one(
+    name: str, opt: Option, value: Any, env: Mapping[str, str], origin: str, command: str | None
+) -> Any:
     source = (opt.flag or name) if origin == "flag" else f"option {name}"
     if value is None or value == "" or value == () or value == []:
         value, source = (env.get(opt.env) if opt.env else None), str(opt.env)
     if value is None or value == "":
-        value, source = opt.default, "default"
+        value, source = opt.default_for(command), "default"
     if value is None:
         return None
     try:

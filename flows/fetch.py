@@ -27,7 +27,7 @@ def fetch(
     """
     params = dict(locals())
     parsed = sorted(dict.fromkeys(parse_uid(uid) for uid in uids))
-    settings = settings_from(options)
+    settings = settings_from("fetch", options)
     with open_run("fetch", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         known: dict[Uid, tuple[str | None, str | None]] = {}
         if not force:

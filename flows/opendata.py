@@ -69,7 +69,7 @@ def opendata(options: dict[str, Any] | None = None) -> dict[str, Any]:
     ``legislatures``, ``types``, ``db``, ...).
     """
     params = dict(locals())
-    settings = settings_from(options)
+    settings = settings_from("opendata", options)
     with open_run(
         "opendata", settings, params, network=False, prefect_flow_run_id=prefect_run_id()
     ) as run:

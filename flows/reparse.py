@@ -16,17 +16,12 @@ from prefect.cache_policies import NO_CACHE
 
 from extractors import ExtractionError, Question, extract
 from flows import progress
-from flows.config import DEFAULT_BATCH
 from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
 from warehouse.archive import RawArchive
 from warehouse.replay import ReplayResult, reparse_file
 
 log = logging.getLogger("anq.reparse")
-
-#: Pages per load batch when ``--batch-size`` is not given: a replay has no
-#: network to wait for, so larger batches spread each statement's fixed cost.
-REPLAY_BATCH = 1000
 
 
 def read_question(body: bytes, url: str) -> Question | None:
@@ -64,14 +59,12 @@ def reparse(
     extractor fix, every version is rebuilt from the pages as they were.
     """
     params = dict(locals())
-    settings = settings_from(options)
+    settings = settings_from("reparse", options)
     store = RawArchive(settings.archive)
     with open_run(
         "reparse", settings, params, network=False, prefect_flow_run_id=prefect_run_id()
     ) as run:
-        # The fetch batch's default is small for pacing; a replay has no pacing to follow.
-        size = REPLAY_BATCH if settings.batch_size == DEFAULT_BATCH else settings.batch_size
-        result = replay_archive(run, store, legislature, size)
+        result = replay_archive(run, store, legislature, settings.batch_size)
         run.totals.counts.update(result.counts())
         get_run_logger().info("reparse done: %s", run.totals.counts)
         if result.damaged:

@@ -28,7 +28,7 @@ def sync(
     ``legislatures``, ...); those left out come from ``ANQ_*`` variables or defaults.
     """
     params = dict(locals())
-    settings = settings_from(options)
+    settings = settings_from("sync", options)
     logger = get_run_logger()
     with open_run("sync", settings, params, prefect_flow_run_id=prefect_run_id()) as run:
         if opendata:

@@ -45,10 +45,10 @@ def batcher(run: Run) -> Any:
     return lambda targets: run_batch(run, targets)
 
 
-def settings_from(options: Mapping[str, Any] | None, **fixed: Any) -> Settings:
-    """Resolve a flow's ``options`` (see ``flows.config``; a missing key = environment
-    or default); ``fixed`` are the flow's own parameters that are also options."""
-    return resolve({**(options or {}), **fixed}, origin="option")
+def settings_from(command: str, options: Mapping[str, Any] | None, **fixed: Any) -> Settings:
+    """Resolve flow ``command``'s ``options`` (see ``flows.config``; a missing key =
+    environment or default); ``fixed`` are the flow's own parameters that are also options."""
+    return resolve({**(options or {}), **fixed}, origin="option", command=command)
 
 
 def prefect_run_id() -> str | None:

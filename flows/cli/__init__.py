@@ -55,7 +55,10 @@ def command(name: str, summary: str) -> Callable[[Callable[..., int]], click.Com
             assert row.flag is not None
             cmd.params.append(
                 click.Option(
-                    [row.flag, key], metavar=row.metavar, multiple=row.repeat, help=row.describe()
+                    [row.flag, key],
+                    metavar=row.metavar,
+                    multiple=row.repeat,
+                    help=row.describe(name),
                 )
             )
         cmd.params.append(
@@ -68,7 +71,7 @@ def command(name: str, summary: str) -> Callable[[Callable[..., int]], click.Com
 
 def settings_for(name: str, flags: dict[str, Any]) -> Settings:
     """Resolve and check a command's options; raises :class:`ConfigError`."""
-    settings = resolve({key: value or None for key, value in flags.items()})
+    settings = resolve({key: value or None for key, value in flags.items()}, command=name)
     writing = name in LOADING
     check_db(settings.db, origin(OPTIONS["db"], flags.get("db")), writing=writing)
     if writing:

@@ -159,3 +159,24 @@ def test_limits_from_environment(name: str, variable: str) -> None:
 def test_the_readme_lists_every_option(name: str, row: Any) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert f"`{row.flag} {row.metavar}`" in readme and f"`{row.env}" in readme
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "env", "expected"),
+    [
+        ("reparse", {}, {}, 1000),
+        ("sync", {}, {}, 200),
+        (None, {}, {}, 200),
+        ("reparse", {"batch_size": "200"}, {}, 200),
+        ("reparse", {}, {"ANQ_BATCH": "300"}, 300),
+    ],
+)
+def test_batch_size_default_is_per_command(
+    command: str | None, given: dict[str, str], env: dict[str, str], expected: int
+) -> None:
+    assert resolve(given, env=env, command=command).batch_size == expected
+
+
+def test_reparse_help_shows_its_own_batch_default() -> None:
+    assert "default 1000" in OPTIONS["batch_size"].describe("reparse")
+    assert "default 200" in OPTIONS["batch_size"].describe("sync")
