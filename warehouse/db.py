@@ -146,6 +146,9 @@ def session(
 
 #: DuckDB buffer pool of the run's writer connection.
 WRITER_MEMORY = "128MB"
+#: And of the read-only commands (stats, report, export): DuckDB's default, 80% of
+#: the machine, let an export of a large warehouse take gigabytes.
+READER_MEMORY = "160MB"
 
 
 class Writer:

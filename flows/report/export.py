@@ -36,6 +36,9 @@ RELATIONS: tuple[str, ...] = (
 )
 
 PARTITION_COLUMN = "legislature"
+#: Rows per Parquet row group: the writer holds one group in memory (texts run to
+#: several KB a row), so the export's memory does not grow with the corpus.
+ROW_GROUP_ROWS = 4_000
 
 
 def export(con: duckdb.DuckDBPyConnection, out_dir: Path, fmt: str) -> list[Path]:
@@ -83,9 +86,15 @@ def _write_csv(con: duckdb.DuckDBPyConnection, relation: str, out_dir: Path) -> 
     return path
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, relation: str, path: Path) -> Path:
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection, relation: str, path: Path, where: str = "TRUE"
+) -> Path:
     _clear(path)
-    con.execute(f"COPY {relation} TO ? (FORMAT parquet, COMPRESSION zstd)", [str(path)])
+    con.execute(
+        f"COPY (SELECT * FROM {relation} WHERE {where}) TO ? "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})",
+        [str(path)],
+    )
     return path
 
 
@@ -94,19 +103,20 @@ def _write_partitioned_parquet(
 ) -> list[Path]:
     """Hive-partitioned by legislature; an empty relation still gets one schema-only file.
 
-    DuckDB writes no file at all for an empty partitioned COPY, and readers then fail on an
-    empty glob; an empty ``data_0.parquet`` at the top of the directory keeps
-    ``<relation>/**/*.parquet`` readable, with the right columns and no rows.
+    One legislature at a time: DuckDB's own PARTITION_BY keeps a row group open per
+    partition, so its memory grows with the corpus. An empty ``data_0.parquet`` at the top
+    of an empty relation's directory keeps ``<relation>/**/*.parquet`` readable.
     """
     target = out_dir / relation
     _clear(target)
-    con.execute(
-        f"COPY {relation} TO ? (FORMAT parquet, COMPRESSION zstd,"
-        f" PARTITION_BY ({PARTITION_COLUMN}), WRITE_PARTITION_COLUMNS true)",
-        [str(target)],
-    )
-    files = sorted(target.rglob("*.parquet")) if target.exists() else []
-    if not files:
-        target.mkdir(parents=True, exist_ok=True)
-        files = [_write_parquet(con, relation, target / "data_0.parquet")]
+    target.mkdir(parents=True)
+    rows = con.execute(f"SELECT DISTINCT {PARTITION_COLUMN} FROM {relation} ORDER BY 1").fetchall()
+    if not rows:
+        return [_write_parquet(con, relation, target / "data_0.parquet")]
+    files = []
+    for (value,) in rows:
+        part = target / f"{PARTITION_COLUMN}={int(value)}"
+        part.mkdir()
+        where = f"{PARTITION_COLUMN} = {int(value)}"
+        files.append(_write_parquet(con, relation, part / "data_0.parquet", where))
     return files
