@@ -91,16 +91,21 @@ def padding(kb: int = 40) -> str:
     return f'<nav id="header-navigation"><ul>{items}</ul></nav>'
 
 
+def asked(n: int) -> dt.date:
+    """A plausible date of question ``n`` of the 17th legislature (which began in July 2024)."""
+    return dt.date(2024, 7, 20) + dt.timedelta(days=n % 400)
+
+
 def page(n: int, pad: str) -> bytes:
     html = render_question(
-        uid=f"QANR5L16QE{n}",
+        uid=f"QANR5L17QE{n}",
         title=f"Question de banc d'essai {n}",
-        question_published_on=dt.date(2023, 1, 1) + dt.timedelta(days=n % 700),
+        question_published_on=asked(n),
         question_paragraphs=[f"Paragraphe {k} de la question {n}, " * 8 for k in range(4)],
         answer_paragraphs=[f"Réponse {k} à la question {n}. " * 10 for k in range(5)]
         if n % 2
         else None,
-        answer_published_on=dt.date(2024, 3, 1) if n % 2 else None,
+        answer_published_on=asked(n) + dt.timedelta(days=60) if n % 2 else None,
     )
     return html.replace('<div id="root">', '<div id="root">' + pad, 1).encode()
 
@@ -112,6 +117,8 @@ def prefect_env(workdir: Path, name: str) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # Read when the child imports Prefect, before anq could set its own default.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",
     }
 
 
@@ -121,7 +128,7 @@ def run(pages: int, site: LoopbackSite, workdir: Path, api: str | None) -> dict[
     args = [
         "backfill",
         "--legislature",
-        "16",
+        "17",
         "--type",
         "QE",
         "--from-number",
@@ -151,6 +158,8 @@ def run(pages: int, site: LoopbackSite, workdir: Path, api: str | None) -> dict[
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
     result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if result["code"] != 0:
+        raise SystemExit(f"anq {' '.join(args)} exited {result['code']}:\n{proc.stderr[-3000:]}")
     con = duckdb.connect(str(db), read_only=True)
     row = con.execute("SELECT epoch(finished_at - started_at), pages_new FROM runs").fetchone()
     con.close()
@@ -251,7 +260,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each size")
     args = parser.parse_args()
     pad = padding()
-    pages = {f"/dyn/16/questions/QANR5L16QE{n}": page(n, pad) for n in range(1, args.pages + 1)}
+    pages = {f"/dyn/17/questions/QANR5L17QE{n}": page(n, pad) for n in range(1, args.pages + 1)}
     size = sum(len(b) for b in pages.values()) / len(pages)
     print(f"serving {len(pages)} pages, {size / 1024:.1f} KB each on average")
     print(f"load average before: {os.getloadavg()}")
