@@ -117,6 +117,9 @@ def run_export(settings: Settings, fmt: str, out: str, *, as_json: bool = False)
     from flows.report.export import export
 
     con = _open_read_only(settings)
+    # One writer thread: each of DuckDB's threads buffers its own row groups, which
+    # does not fit the reader's memory cap on the widest tables (texts of several KB).
+    con.execute("SET threads = 1")
     try:
         paths = export(con, Path(out), fmt)
     finally:
