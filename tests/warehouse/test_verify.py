@@ -44,20 +44,20 @@ def test_each_kind_of_damage_is_found(
 
 
 @pytest.mark.parametrize("kind", sorted(DAMAGE))
-def test_findings_name_the_uid_and_the_pack(
+def test_findings_name_the_uid_and_the_file(
     db_path: Path, archive: RawArchive, site: FakeSite, kind: str
 ) -> None:
     DAMAGE[kind][0](archive)
     report = _verify(archive, db_path)
-    pack = str(archive.pack_path(uid(1)))
-    assert {(f.uid, f.path) for f in report.damaged} == {(Q1, pack)}
+    file = str(archive.warc_path(uid(1)))
+    assert {(f.uid, f.path) for f in report.damaged} == {(Q1, file)}
 
 
 def test_a_flipped_byte_is_found_at_its_offset(
     db_path: Path, archive: RawArchive, site: FakeSite
 ) -> None:
-    offset = DAMAGE["flipped byte"][0](archive)
-    assert {f.offset for f in _verify(archive, db_path).damaged} == {offset}
+    offsets = DAMAGE["flipped byte"][0](archive)
+    assert {f.offset for f in _verify(archive, db_path).damaged} == offsets
 
 
 def test_without_a_warehouse_every_record_is_still_checked(
