@@ -43,6 +43,7 @@ from warehouse.archive import RawArchive  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import Observation, load_batch  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402
+from warehouse.warc import Response  # noqa: E402
 
 CHILD = """
 import json, resource, sys
@@ -58,6 +59,15 @@ print(json.dumps({"code": code, "hwm_kb": proc("status", "VmHWM"),
                   "written": proc("io", "write_bytes"), "cpu": usage.ru_utime + usage.ru_stime}))
 """
 T0 = dt.datetime(2026, 1, 5, 2, 0)
+#: The headers a page of the site comes with (what the archive's records hold besides the body).
+HEADERS = (
+    (b"Date", b"Mon, 05 Jan 2026 02:00:00 GMT"),
+    (b"Server", b"Apache"),
+    (b"Content-Type", b"text/html; charset=UTF-8"),
+    (b"Content-Encoding", b"gzip"),
+    (b"Vary", b"Accept-Encoding"),
+    (b"Cache-Control", b"max-age=300"),
+)
 SNAPSHOT = (
     "SELECT (SELECT count(*) FROM questions), (SELECT sum(hash(t)) FROM questions AS t), "
     "(SELECT count(*) FROM question_versions), (SELECT sum(hash(t)) FROM question_versions AS t)"
@@ -82,10 +92,20 @@ def body(n: int, pad: str, answered: bool) -> bytes:
 def _observe(archive: RawArchive, n: int, body: bytes, at: dt.datetime) -> Observation:
     uid = make_uid(16, "QE", n)
     url = f"{SITE}{uid.path()}"
-    sha = archive.put(uid, body)
+    stored = archive.put(uid, body, Response(url, at, 200, "OK", headers=HEADERS))
     found = extract(body, url)
     assert isinstance(found, Question), n
-    return Observation(uid, url, at, "question", found, 200, raw_sha256=sha, raw_size=len(body))
+    return Observation(
+        uid,
+        url,
+        at,
+        "question",
+        found,
+        200,
+        raw_sha256=stored.sha256,
+        raw_size=len(body),
+        raw_at=stored.at,
+    )
 
 
 def build(db: Path, pages: int, answered: float) -> int:

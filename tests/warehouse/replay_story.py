@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -15,7 +16,7 @@ from extractors.model import Question
 from extractors.uid import Uid
 from tests.warehouse.conftest import T0, answered, question, rows, uid
 from warehouse import warc, warcfile
-from warehouse.archive import RawArchive
+from warehouse.archive import RawArchive, Stored
 from warehouse.db import RunLock, connect
 from warehouse.load import Observation, load_batch
 from warehouse.replay import ReplayResult, reparse_file
@@ -24,6 +25,12 @@ DAY = dt.timedelta(days=1)
 TABLES = ("questions", "question_versions")
 Extractor = Callable[[bytes, str], Question | None]
 Q1 = str(uid(1))
+
+
+class Archiver(Protocol):
+    """What the story stores pages with: the archive, or a writer of an older format."""
+
+    def put(self, uid: Uid, body: bytes, response: warc.Response) -> Stored: ...
 
 
 class FakeSite:
@@ -43,7 +50,7 @@ class FakeSite:
 
 
 def observe(
-    site: FakeSite, archive: RawArchive, u: Uid, raw: bytes, at: dt.datetime, url: str | None = None
+    site: FakeSite, archive: Archiver, u: Uid, raw: bytes, at: dt.datetime, url: str | None = None
 ) -> Observation:
     """fetch → archive → extract → observation, as the flows do."""
     url = url or f"https://an.example{u.path()}"
@@ -65,7 +72,7 @@ def observe(
     return Observation(u, url, at, "question", q, http_status=200, raw_sha256=sha, **kept)
 
 
-def script(con: duckdb.DuckDBPyConnection, run_id: str, archive: RawArchive) -> FakeSite:
+def script(con: duckdb.DuckDBPyConnection, run_id: str, archive: Archiver) -> FakeSite:
     site = FakeSite()
     q1, q2, q4 = question(1), question(2), question(4, legislature=16)
     a = site.page("A", q1)
