@@ -82,6 +82,16 @@ class _Elsewhere(Exception):
     """The record at a given place is another page's: the place is out of date."""
 
 
+@dataclass(frozen=True)
+class _Thousand:
+    """The files of one legislature, type and thousand of numbers."""
+
+    warc: Path
+    name: str  # the WARC file relative to the root, as raw_pages gives it
+    pack: Path  # before WARC
+    own: Path  # the directory of one file per page, before packs
+
+
 class RawArchive:
     """Content-addressed page bodies under ``root``, as WARC records.
 
@@ -96,37 +106,49 @@ class RawArchive:
         self.level = level
         self._lock = threading.Lock()
         self._indexes: OrderedDict[Path, warcfile.Index] = OrderedDict()
+        # Paths are built once per thousand (pathlib joins cost as much as a page's
+        # hashing); thousands known to hold nothing from before WARC are not looked at
+        # again, since anq no longer writes there.
+        self._thousands: dict[tuple[int, str, int], _Thousand] = {}
+        self._without_older: set[Path] = set()
 
     def warc_path(self, uid: Uid) -> Path:
         """The WARC file that holds the bodies of ``uid`` (it may not exist)."""
-        return self._group(uid) / f"{uid.number // 1000:04d}{warcfile.SUFFIX}"
+        return self._thousand(uid).warc
 
     def pack_path(self, uid: Uid) -> Path:
         """The pack that held the bodies of ``uid`` before WARC (it may not exist)."""
-        return self._group(uid) / f"{uid.number // 1000:04d}.pack"
+        return self._thousand(uid).pack
 
     def path(self, uid: Uid, sha256: str) -> Path:
         """Where a body of ``uid`` was stored as its own file, before packs."""
         _checked_sha(sha256)
-        return self._group(uid) / f"{uid.number // 1000:04d}" / str(uid) / f"{sha256}{_SUFFIX}"
+        return self._thousand(uid).own / str(uid) / f"{sha256}{_SUFFIX}"
 
-    def _group(self, uid: Uid) -> Path:
+    def _thousand(self, uid: Uid) -> _Thousand:
         checked = _checked_uid(uid)
-        return self.root / str(checked.legislature) / checked.type
+        key = (checked.legislature, checked.type, checked.number // 1000)
+        found = self._thousands.get(key)
+        if found is None:
+            base = f"{key[0]}/{key[1]}/{key[2]:04d}"
+            name = base + warcfile.SUFFIX
+            found = _Thousand(self.root / name, name, self.root / f"{base}.pack", self.root / base)
+            self._thousands[key] = found
+        return found
 
     def put(self, uid: Uid, body: bytes, response: Response) -> Stored:
         """Store ``body`` for ``uid`` unless already there, as ``response``'s record."""
         sha256 = hashlib.sha256(body).hexdigest()
-        path, key = self.warc_path(uid), (str(uid), sha256)
+        files, key = self._thousand(uid), (str(uid), sha256)
         with self._lock:
-            found = self._located(warcfile.refresh, path, key)
+            found = self._located(warcfile.refresh, files.warc, key)
         if found is None and self._in_older(uid, key):
             return Stored(sha256, None)
         if found is None:
             data = warc.member(key[0], sha256, body, response, self.level)  # outside the lock
             with self._lock:
-                found = self._append(path, key, data)
-        return Stored(sha256, self._at(path, found))
+                found = self._append(files.warc, key, data)
+        return Stored(sha256, RecordAt(files.name, *found))
 
     def _append(self, path: Path, key: warc.Key, data: bytes) -> tuple[int, int]:
         """Append a record unless another thread or process stored it (caller holds the lock)."""
@@ -136,9 +158,6 @@ class RawArchive:
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
             return warcfile.append(path, data, key, index, fsync=self.fsync)
-
-    def _at(self, path: Path, found: tuple[int, int]) -> RecordAt:
-        return RecordAt(path.relative_to(self.root).as_posix(), *found)
 
     def has(self, uid: Uid, sha256: str) -> bool:
         """Whether the body is stored."""
@@ -151,17 +170,24 @@ class RawArchive:
     def locate(self, uid: Uid, sha256: str) -> RecordAt | None:
         """Where the body's WARC record is; None if it has none."""
         _checked_sha(sha256)
-        path = self.warc_path(uid)
+        files = self._thousand(uid)
         with self._lock:
-            found = self._located(warcfile.refresh, path, (str(uid), sha256))
-        return None if found is None else self._at(path, found)
+            found = self._located(warcfile.refresh, files.warc, (str(uid), sha256))
+        return None if found is None else RecordAt(files.name, *found)
 
     def _in_older(self, uid: Uid, key: warc.Key) -> bool:
         """In the pack or the file of its own that held it before WARC."""
+        files = self._thousand(uid)
+        if files.own in self._without_older:
+            return False
         with self._lock:
-            if self._located(packs.refresh, self.pack_path(uid), key) is not None:
+            if self._located(packs.refresh, files.pack, key) is not None:
                 return True
-        return self.path(uid, key[1]).exists()
+        if self.path(uid, key[1]).exists():
+            return True
+        if not files.pack.exists() and not files.own.exists():
+            self._without_older.add(files.own)
+        return False
 
     def get(self, uid: Uid, sha256: str, at: RecordAt | None = None) -> bytes:
         """The page body; raises FileNotFoundError if absent, ArchiveCorrupt if altered.
@@ -172,7 +198,7 @@ class RawArchive:
         _checked_sha(sha256)
         path, key = self.warc_path(uid), (str(uid), sha256)
         there: ArchiveCorrupt | None = None
-        if at is not None and at.file == self._at(path, (0, 0)).file:
+        if at is not None and at.file == self._thousand(uid).name:
             try:
                 return self._read(path, key, at.offset, at.length)
             except ArchiveCorrupt as err:

@@ -147,8 +147,13 @@ def member_length(head: bytes) -> int | None:
 
 def head_key(start: bytes) -> Key | None:
     """The (uid, sha256) a member's first bytes name; None until they hold the whole header."""
-    try:  # raw deflate past anq's fixed gzip header: the CRC is checked on reads, not here
-        text = zlib.decompressobj(-zlib.MAX_WBITS).decompress(start[HEAD:], MAX_HEADERS)
+    # Raw deflate past anq's fixed gzip header (the CRC is checked on reads, not here),
+    # inflated only as far as the record headers go.
+    inflate, text = zlib.decompressobj(-zlib.MAX_WBITS), b""
+    try:
+        text = inflate.decompress(start[HEAD:], 1024)
+        while _EOR not in text and inflate.unconsumed_tail and len(text) < MAX_HEADERS:
+            text += inflate.decompress(inflate.unconsumed_tail, 4096)
     except zlib.error:
         return None
     end = text.find(_EOR)

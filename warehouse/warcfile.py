@@ -35,7 +35,7 @@ log = logging.getLogger("anq.archive")
 SUFFIX = ".warc.gz"
 
 #: Bytes read at a record's start: its gzip header and, compressed, its record headers.
-_PEEK = 4096
+_PEEK = 1024
 _READ = 1 << 16
 
 
