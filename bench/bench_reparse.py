@@ -191,7 +191,10 @@ def main() -> None:
         db = Path(tmp) / "anq.duckdb"
         logged = build(db, args.pages, args.answered)
         built, before = size(db), snapshot(db)
-        print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB")
+        raw = [p for p in Path(tmp).glob("anq-raw/**/*") if p.is_file()]
+        archived = sum(p.stat().st_size for p in raw) / 1e6
+        print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB, "
+              f"archive {archived:.1f} MB in {len(raw)} files")  # fmt: skip
         print(
             "| run | flow (s) | pages/s (flow) | command (s) | pages/s (command) | CPU (s) "
             "| peak RSS (MB) | written (MB) | file (MB) | × built | tables identical |"

@@ -198,7 +198,7 @@ class RawArchive:
         _checked_sha(sha256)
         path, key = self.warc_path(uid), (str(uid), sha256)
         there: ArchiveCorrupt | None = None
-        if at is not None and at.file == self._thousand(uid).name:
+        if at is not None and at.file == self._thousand(uid).name and at.offset >= 0:
             try:
                 return self._read(path, key, at.offset, at.length)
             except ArchiveCorrupt as err:

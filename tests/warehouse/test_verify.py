@@ -3,12 +3,14 @@ nothing rebuilt or written."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
 
 from tests.warehouse.conftest import uid
-from tests.warehouse.replay_story import DAMAGE, Q1, FakeSite
+from tests.warehouse.replay_story import DAMAGE, Q1, FakeSite, record
+from warehouse import warc
 from warehouse.archive import RawArchive
 from warehouse.verify import VerifyReport, verify_archive
 
@@ -76,3 +78,17 @@ def test_pages_stored_in_files_of_their_own_are_checked(tmp_path: Path) -> None:
     path.write_bytes(b"not even gzip")
     found = _verify(archive, None).damaged
     assert [(f.uid, f.sha256, f.offset) for f in found] == [(Q1, sha, None)]
+
+
+def test_a_record_whose_headers_were_altered_fails_its_block_digest(
+    db_path: Path, archive: RawArchive, site: FakeSite
+) -> None:
+    """The body still matches its sha256; the status line no longer matches the record."""
+    path, offset, length = record(archive, b"C")
+    raw = path.read_bytes()
+    text = gzip.decompress(raw[offset : offset + length]).replace(b" 200 OK", b" 200 KO", 1)
+    forged = gzip.compress(text, mtime=0)
+    member = warc.MARK + (len(forged) + 14).to_bytes(8, "little") + forged[10:]
+    path.write_bytes(raw[:offset] + member + raw[offset + length :])
+    found = [(f.uid, f.problem) for f in _verify(archive, db_path).damaged]
+    assert found == [(Q1, "the block does not match WARC-Block-Digest")]

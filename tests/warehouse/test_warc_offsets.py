@@ -57,9 +57,10 @@ def test_a_page_is_read_at_its_place_without_a_scan(
         lambda at: RecordAt(at.file, 0, 10),  # another record's start, another length
         lambda at: RecordAt(at.file, at.offset + 3, at.length),  # inside the record
         lambda at: RecordAt(at.file, 10**9, at.length),  # past the end
+        lambda at: RecordAt(at.file, -1, -1),  # nonsense
         lambda at: RecordAt("../../elsewhere.warc.gz", at.offset, at.length),  # not its file
     ],
-    ids=["another record", "inside", "past the end", "another file"],
+    ids=["another record", "inside", "past the end", "nonsense", "another file"],
 )
 def test_a_place_out_of_date_is_looked_past(tmp_path: Path, stale: object) -> None:
     at = _filled(tmp_path)[3]
