@@ -46,6 +46,8 @@ from bench.loopback import LoopbackSite  # noqa: E402
 from tests.support.pages import render_question  # noqa: E402
 
 SITE = "https://www.assemblee-nationale.fr"
+#: Questions of the 17th (the current legislature: open ones are allowed), asked from here on.
+ASKED = dt.date(2024, 7, 19)
 CHILD = """
 import json, os, resource, sys
 from flows.cli import main
@@ -93,14 +95,14 @@ def padding(kb: int = 40) -> str:
 
 def page(n: int, pad: str) -> bytes:
     html = render_question(
-        uid=f"QANR5L16QE{n}",
+        uid=f"QANR5L17QE{n}",
         title=f"Question de banc d'essai {n}",
-        question_published_on=dt.date(2023, 1, 1) + dt.timedelta(days=n % 700),
+        question_published_on=ASKED + dt.timedelta(days=n % 300),
         question_paragraphs=[f"Paragraphe {k} de la question {n}, " * 8 for k in range(4)],
         answer_paragraphs=[f"Réponse {k} à la question {n}. " * 10 for k in range(5)]
         if n % 2
         else None,
-        answer_published_on=dt.date(2024, 3, 1) if n % 2 else None,
+        answer_published_on=ASKED + dt.timedelta(days=n % 300 + 45) if n % 2 else None,
     )
     return html.replace('<div id="root">', '<div id="root">' + pad, 1).encode()
 
@@ -112,6 +114,8 @@ def prefect_env(workdir: Path, name: str) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # a loaded machine may take minutes to start the temporary API
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900",
     }
 
 
@@ -121,7 +125,7 @@ def run(pages: int, site: LoopbackSite, workdir: Path, api: str | None) -> dict[
     args = [
         "backfill",
         "--legislature",
-        "16",
+        "17",
         "--type",
         "QE",
         "--from-number",
@@ -251,7 +255,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each size")
     args = parser.parse_args()
     pad = padding()
-    pages = {f"/dyn/16/questions/QANR5L16QE{n}": page(n, pad) for n in range(1, args.pages + 1)}
+    pages = {f"/dyn/17/questions/QANR5L17QE{n}": page(n, pad) for n in range(1, args.pages + 1)}
     size = sum(len(b) for b in pages.values()) / len(pages)
     print(f"serving {len(pages)} pages, {size / 1024:.1f} KB each on average")
     print(f"load average before: {os.getloadavg()}")

@@ -35,7 +35,7 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_pipeline import SITE, padding, prefect_env  # noqa: E402
+from bench.bench_pipeline import ASKED, SITE, padding, prefect_env  # noqa: E402
 from extractors import Question, extract  # noqa: E402
 from extractors.uid import make_uid  # noqa: E402
 from tests.support.pages import render_question  # noqa: E402
@@ -77,20 +77,20 @@ SNAPSHOT = (
 def body(n: int, pad: str, answered: bool) -> bytes:
     """A page of ``bench_pipeline``'s kind, answered or not."""
     html = render_question(
-        uid=f"QANR5L16QE{n}",
+        uid=f"QANR5L17QE{n}",
         title=f"Question de banc d'essai {n}",
-        question_published_on=dt.date(2023, 1, 1) + dt.timedelta(days=n % 700),
+        question_published_on=ASKED + dt.timedelta(days=n % 300),
         question_paragraphs=[f"Paragraphe {k} de la question {n}, " * 8 for k in range(4)],
         answer_paragraphs=[f"Réponse {k} à la question {n}. " * 10 for k in range(5)]
         if answered
         else None,
-        answer_published_on=dt.date(2024, 3, 1) if answered else None,
+        answer_published_on=ASKED + dt.timedelta(days=n % 300 + 45) if answered else None,
     )
     return html.replace('<div id="root">', '<div id="root">' + pad, 1).encode()
 
 
 def _observe(archive: RawArchive, n: int, body: bytes, at: dt.datetime) -> Observation:
-    uid = make_uid(16, "QE", n)
+    uid = make_uid(17, "QE", n)
     url = f"{SITE}{uid.path()}"
     stored = archive.put(uid, body, Response(url, at, 200, "OK", headers=HEADERS))
     found = extract(body, url)
