@@ -35,7 +35,7 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_pipeline import SITE, asked, padding, prefect_env  # noqa: E402
+from bench.bench_pipeline import ASKED, SITE, padding, prefect_env  # noqa: E402
 from extractors import Question, extract  # noqa: E402
 from extractors.uid import make_uid  # noqa: E402
 from tests.support.pages import render_question  # noqa: E402
@@ -43,6 +43,7 @@ from warehouse.archive import RawArchive  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import Observation, load_batch  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402
+from warehouse.warc import Response  # noqa: E402
 
 CHILD = """
 import json, resource, sys
@@ -58,6 +59,15 @@ print(json.dumps({"code": code, "hwm_kb": proc("status", "VmHWM"),
                   "written": proc("io", "write_bytes"), "cpu": usage.ru_utime + usage.ru_stime}))
 """
 T0 = dt.datetime(2026, 1, 5, 2, 0)
+#: The headers a page of the site comes with (what the archive's records hold besides the body).
+HEADERS = (
+    (b"Date", b"Mon, 05 Jan 2026 02:00:00 GMT"),
+    (b"Server", b"Apache"),
+    (b"Content-Type", b"text/html; charset=UTF-8"),
+    (b"Content-Encoding", b"gzip"),
+    (b"Vary", b"Accept-Encoding"),
+    (b"Cache-Control", b"max-age=300"),
+)
 SNAPSHOT = (
     "SELECT (SELECT count(*) FROM questions), (SELECT sum(hash(t)) FROM questions AS t), "
     "(SELECT count(*) FROM question_versions), (SELECT sum(hash(t)) FROM question_versions AS t)"
@@ -69,12 +79,12 @@ def body(n: int, pad: str, answered: bool) -> bytes:
     html = render_question(
         uid=f"QANR5L17QE{n}",
         title=f"Question de banc d'essai {n}",
-        question_published_on=asked(n),
+        question_published_on=ASKED + dt.timedelta(days=n % 300),
         question_paragraphs=[f"Paragraphe {k} de la question {n}, " * 8 for k in range(4)],
         answer_paragraphs=[f"Réponse {k} à la question {n}. " * 10 for k in range(5)]
         if answered
         else None,
-        answer_published_on=asked(n) + dt.timedelta(days=60) if answered else None,
+        answer_published_on=ASKED + dt.timedelta(days=n % 300 + 45) if answered else None,
     )
     return html.replace('<div id="root">', '<div id="root">' + pad, 1).encode()
 
@@ -82,10 +92,20 @@ def body(n: int, pad: str, answered: bool) -> bytes:
 def _observe(archive: RawArchive, n: int, body: bytes, at: dt.datetime) -> Observation:
     uid = make_uid(17, "QE", n)
     url = f"{SITE}{uid.path()}"
-    sha = archive.put(uid, body)
+    stored = archive.put(uid, body, Response(url, at, 200, "OK", headers=HEADERS))
     found = extract(body, url)
     assert isinstance(found, Question), n
-    return Observation(uid, url, at, "question", found, 200, raw_sha256=sha, raw_size=len(body))
+    return Observation(
+        uid,
+        url,
+        at,
+        "question",
+        found,
+        200,
+        raw_sha256=stored.sha256,
+        raw_size=len(body),
+        raw_at=stored.at,
+    )
 
 
 def build(db: Path, pages: int, answered: float) -> int:
@@ -171,7 +191,10 @@ def main() -> None:
         db = Path(tmp) / "anq.duckdb"
         logged = build(db, args.pages, args.answered)
         built, before = size(db), snapshot(db)
-        print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB")
+        raw = [p for p in Path(tmp).glob("anq-raw/**/*") if p.is_file()]
+        archived = sum(p.stat().st_size for p in raw) / 1e6
+        print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB, "
+              f"archive {archived:.1f} MB in {len(raw)} files")  # fmt: skip
         print(
             "| run | flow (s) | pages/s (flow) | command (s) | pages/s (command) | CPU (s) "
             "| peak RSS (MB) | written (MB) | file (MB) | × built | tables identical |"

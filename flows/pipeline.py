@@ -23,6 +23,7 @@ from extractors.invariants import violations
 from extractors.uid import Uid
 from warehouse.archive import RawArchive
 from warehouse.observation import Observation, Outcome, Target
+from warehouse.warc import Response
 
 log = logging.getLogger("anq.pipeline")
 
@@ -213,8 +214,8 @@ def observe(client: PoliteClient, archive: RawArchive, target: Target, clock: Cl
 def _received(archive: RawArchive, uid: Uid, result: FetchResult, at: dt.datetime) -> Observation:
     """Raw first: archive the body, then parse it."""
     body = result.body or b""
-    sha = archive.put(uid, body)
-    raw = {"raw_sha256": sha, "raw_size": len(body)}
+    stored = archive.put(uid, body, _response(result, at))
+    raw = {"raw_sha256": stored.sha256, "raw_size": len(body), "raw_at": stored.at}
     try:
         parsed = extract(body, result.final_url)
     except ExtractionError as err:
@@ -247,6 +248,14 @@ def _received(archive: RawArchive, uid: Uid, result: FetchResult, at: dt.datetim
         log.warning("%s: %s", uid, error)
         return _observation(uid, result, at, "failed", error=error, error_stage="extract", **raw)
     return _observation(uid, result, at, "question", question=parsed, **raw)
+
+
+def _response(result: FetchResult, at: dt.datetime) -> Response:
+    """What the archive's record says of the answer besides its body."""
+    status = result.status if result.status is not None else 200
+    return Response(
+        result.final_url, at, status, result.reason, result.http_version, result.headers
+    )
 
 
 def _observation(

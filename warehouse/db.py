@@ -251,6 +251,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     The connection then names the bookkeeping tables plainly (:func:`use_pipeline_schema`).
     """
     ledger = _migration_ledger(con)
+    use_pipeline_schema(con)  # later migrations name the bookkeeping tables plainly too
     done = {row[0] for row in con.execute(f"SELECT version FROM {ledger}").fetchall()}
     applied: list[int] = []
     for version, name, sql in available_migrations():

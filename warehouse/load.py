@@ -283,6 +283,7 @@ def _obs_row(obs: Observation) -> dict[str, Any]:
 
 def _raw_row(obs: Observation) -> dict[str, Any]:
     """A ``raw_pages`` row: this body differs from the last one archived for the uid."""
+    at = obs.raw_at
     return {
         "uid": str(obs.uid),
         "sha256": obs.raw_sha256,
@@ -290,6 +291,9 @@ def _raw_row(obs: Observation) -> dict[str, Any]:
         "fetched_at": obs.fetched_at,
         "http_status": obs.http_status or 200,
         "size": obs.raw_size or 0,
+        "warc_file": None if at is None else at.file,
+        "warc_offset": None if at is None else at.offset,
+        "warc_length": None if at is None else at.length,
     }
 
 

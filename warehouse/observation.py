@@ -12,6 +12,7 @@ from typing import Literal
 
 from extractors.model import Question
 from extractors.uid import Uid
+from warehouse.warc import RecordAt
 
 Outcome = Literal["question", "not_modified", "not_found", "failed"]
 
@@ -39,6 +40,7 @@ class Observation:
     last_modified: str | None = None
     raw_sha256: str | None = None
     raw_size: int | None = None
+    raw_at: RecordAt | None = None  # where the body's WARC record is
     error: str | None = None
     error_stage: str | None = None
     error_field: str | None = None

@@ -1,64 +1,32 @@
-"""Pack files: many gzipped page bodies appended to one file, with an index read back from it.
+"""Pack files, the archive's format before WARC: read, never written any more.
 
-Why packs: storing each page as its own file cost a directory and a file
-creation per new page, 1-1.5 ms of mostly kernel time on a backfill (ext4
-journals every creation while DuckDB writes beside it) and one inode per
-page. A pack holds the pages of 1,000 question numbers; adding a page is one
-``write`` at its end.
-
-A record is a header line, then the gzip member::
+A pack held the pages of 1,000 question numbers, ``{number // 1000:04d}.pack``,
+each record a header line, then the gzip member of the body::
 
     ANQPACK1 <uid> <sha256> <length>\\n<length bytes of gzip>
 
 The file is its own index: :func:`scan` walks the headers, skipping over the
-data by its length. Appends are one ``write`` under ``flock``, so processes
-sharing a pack never interleave. A process killed mid-write can leave a torn
-record at the end, which a later append then follows: the scan notices that
-the record does not end where a header (or the end of the file) starts,
-drops it and resynchronises on the next header mark. The gzip CRC and the
-sha256 check on every read catch whatever else a crash or a disk could do.
+data by its length. A record torn by a crash mid-append was followed by the
+next append: the scan notices that a record does not end where a header (or
+the end of the file) starts, drops it and resynchronises on the next header
+mark. The gzip CRC and the sha256 check on every read catch the rest.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from warehouse.warcfile import Index
 
 MAGIC = b"ANQPACK1 "
 _MAX_HEADER = 160  # magic + uid (<= 24) + sha256 (64) + length + separators
 _READ = 1 << 16
 
 
-@dataclass(slots=True)
-class PackIndex:
-    """Where each ``(uid, sha256)`` of one pack starts (data offset) and its length."""
-
-    entries: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
-    scanned_to: int = 0  # the end of the last whole record read
-
-
-def record(uid: str, sha256: str, data: bytes) -> bytes:
-    """The bytes appended for one page."""
-    return b"%s%s %s %d\n" % (MAGIC, uid.encode("ascii"), sha256.encode("ascii"), len(data)) + data
-
-
-def append(path: Path, chunk: bytes, *, fsync: bool) -> int:
-    """Append one record with a single write, under an exclusive ``flock``; the new end."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        view = memoryview(chunk)
-        while view:  # a regular file takes it in one write; loop only if the kernel splits it
-            view = view[os.write(fd, view) :]
-        if fsync:
-            os.fsync(fd)
-        return os.fstat(fd).st_size
-    finally:
-        os.close(fd)  # also releases the lock
+#: The same index as a WARC file's: the data offset and length of each (uid, sha256).
+PackIndex = Index
 
 
 def refresh(path: Path, index: PackIndex) -> None:

@@ -1,7 +1,9 @@
 """``anq reparse``: replay the raw archive through the load path into a fresh file.
 
 Every page ``raw_pages`` logged is read back from the archive in fetch order
-(``fetched_at``, then uid), handed to the extractor, and each one that reads
+(``fetched_at``, then uid), at the place its row gives (``warc_file``,
+``warc_offset``; looked for in the archive when the row gives none, as for
+pages archived before WARC), handed to the extractor, and each one that reads
 as its uid's question is loaded by :func:`warehouse.load.load_questions`, the
 code a fetch loads questions with, into empty ``questions`` and
 ``question_versions`` tables of a new file (:class:`warehouse.compact.FreshFile`);
@@ -43,6 +45,7 @@ from warehouse.db import utcnow
 from warehouse.load import load_questions
 from warehouse.observation import Observation
 from warehouse.staging import arrow_table
+from warehouse.warc import RecordAt
 
 log = logging.getLogger("anq.reparse")
 
@@ -106,6 +109,7 @@ class _Page:
     sha256: str
     url: str
     fetched_at: datetime
+    at: RecordAt | None  # where raw_pages says its WARC record is
 
 
 def reparse_file(
@@ -169,19 +173,21 @@ def _fetch_order(
 ) -> Iterator[list[_Page]]:
     """``raw_pages`` oldest first, in batches holding each uid at most once."""
     cur.execute(
-        f"SELECT uid, sha256, url, fetched_at FROM {SOURCE}.pipeline.raw_pages "
+        "SELECT uid, sha256, url, fetched_at, warc_file, warc_offset, warc_length "
+        f"FROM {SOURCE}.pipeline.raw_pages "
         "WHERE $1::VARCHAR IS NULL OR uid LIKE $1 ORDER BY fetched_at, uid",
         [pattern],
     )
     batch: list[_Page] = []
     seen: set[str] = set()
     while rows := cur.fetchmany(4096):
-        for uid, sha256, url, fetched_at in rows:
+        for uid, sha256, url, fetched_at, file, offset, length in rows:
             if uid in seen or len(batch) >= size:
                 yield batch
                 batch, seen = [], set()
             seen.add(uid)
-            batch.append(_Page(parse_uid(uid), sha256, url, fetched_at))
+            at = None if file is None else RecordAt(file, offset, length)
+            batch.append(_Page(parse_uid(uid), sha256, url, fetched_at, at))
     if batch:
         yield batch
 
@@ -196,7 +202,7 @@ def _observe(
     """The page as a fetch would have loaded it; None when it brings no question."""
     uid = str(page.uid)
     try:
-        body = archive.get(page.uid, page.sha256)
+        body = archive.get(page.uid, page.sha256, page.at)
     except (ArchiveCorrupt, OSError) as err:
         damage = _damage(archive, page, err)
         log.error("%s: archived page %s cannot be read: %s", uid, page.sha256, damage.problem)
@@ -221,7 +227,7 @@ def _damage(archive: RawArchive, page: _Page, err: Exception) -> Damage:
     if isinstance(err, ArchiveCorrupt):
         return Damage(err.uid, err.sha256, str(err.path), err.offset, err.problem)
     problem = "not in the archive" if isinstance(err, FileNotFoundError) else str(err)
-    return Damage(str(page.uid), page.sha256, str(archive.pack_path(page.uid)), None, problem)
+    return Damage(str(page.uid), page.sha256, str(archive.warc_path(page.uid)), None, problem)
 
 
 _KEEP = f"""

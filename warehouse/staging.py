@@ -48,6 +48,9 @@ STAGE_RAW = {
     "fetched_at": _TS,
     "http_status": pa.int32(),
     "size": pa.int64(),
+    "warc_file": pa.string(),
+    "warc_offset": pa.int64(),
+    "warc_length": pa.int64(),
 }
 STAGE_FETCH_STATE = {
     "uid": pa.string(),
@@ -102,8 +105,10 @@ _S_CONTENT = ", ".join("s." + q(c) for c in QUESTION_COLUMNS)
 _SET_CONTENT = ", ".join(f"{q(c)} = s.{q(c)}" for c in QUESTION_COLUMNS if c != "uid")
 
 INSERT_RAW = """
-INSERT INTO raw_pages (uid, sha256, url, fetched_at, http_status, size)
-SELECT uid, sha256, url, fetched_at, http_status, size FROM stage_raw
+INSERT INTO raw_pages (uid, sha256, url, fetched_at, http_status, size,
+    warc_file, warc_offset, warc_length)
+SELECT uid, sha256, url, fetched_at, http_status, size, warc_file, warc_offset, warc_length
+FROM stage_raw
 ON CONFLICT DO NOTHING
 """
 INSERT_QUESTIONS = f"""

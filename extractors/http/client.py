@@ -96,6 +96,11 @@ class FetchResult:
     #: True when the client itself declined, for a reason that holds on every run:
     #: a path off the site, robots.txt, a redirect to another host, the body cap.
     refused: bool = False
+    #: The answer's status line and headers as received (names as sent), so the
+    #: page can be archived as the response it was.
+    http_version: str = "HTTP/1.1"
+    reason: str = ""
+    headers: tuple[tuple[bytes, bytes], ...] = ()
 
     @property
     def outcome(self) -> Outcome:
@@ -281,7 +286,19 @@ def _result(
 ) -> FetchResult:
     """The page's answer as a FetchResult (200, 304, 404/410, or another 4xx/3xx: failed)."""
     status, headers = answer.status, answer.headers
-    plain = FetchResult(url, final, status, None, None, None, None, attempts)
+    plain = FetchResult(
+        url,
+        final,
+        status,
+        None,
+        None,
+        None,
+        None,
+        attempts,
+        http_version=answer.http_version,
+        reason=answer.reason,
+        headers=tuple(headers.raw),
+    )
     # Validators are checked before they are stored: a bad one is dropped, not kept.
     new_etag, new_lm = validator(headers.get("etag")), validator(headers.get("last-modified"))
     if status == 200:

@@ -49,6 +49,8 @@ class Answer:
     body: bytes
     #: The body stopped at the cap and is only its first bytes (robots.txt only).
     truncated: bool = False
+    http_version: str = "HTTP/1.1"
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,8 @@ class Exchanger:
             raise TooLarge(status, f"refused: {exc}") from None
         except CapExceeded as exc:
             raise TooLarge(status, f"{exc}; stopped reading") from None
-        return Answer(status, response.headers, body, truncated=cut)
+        version, reason = response.http_version, response.reason_phrase
+        return Answer(status, response.headers, body, cut, version, reason)
 
 
 def site_url(base_url: str, host: str, path: str) -> str | None:

@@ -53,6 +53,8 @@ def run_verify(settings: Settings, as_json: bool) -> int:
             print(f"damaged: {found.uid} {found.sha256} in {where}: {found.problem}")
         for found in report.stretches:
             print(f"unreadable stretch: {found.path} at {found.offset}: {found.problem}")
+        for found in report.misplaced:
+            print(f"misplaced: {found.uid} {found.sha256} is at {found.offset}: {found.problem}")
         print(f"{len(report.damaged)} damaged record(s)" if report.damaged else "no damage found")
     return EXIT_FAILED if report.damaged else 0
 

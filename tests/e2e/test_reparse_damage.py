@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from extractors.uid import make_uid
 from tests.e2e.conftest import Done, anq, query
 from tests.support.pages import render_question
 from tests.support.siteserver import SiteServer
-from warehouse import packs
+from warehouse import warcfile
 from warehouse.db import RunLock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -41,13 +42,24 @@ def _tables(db: Path) -> dict[str, Any]:
     }
 
 
-def _flip_a_byte(pack: Path, uid: str) -> None:
-    raw = bytearray(pack.read_bytes())
-    with pack.open("rb") as handle:
-        found = [(s, n) for k, _a, s, n in packs.walk(handle, 0, len(raw)) if k and k[0] == uid]
+def _flip_a_byte(path: Path, uid: str) -> None:
+    raw = bytearray(path.read_bytes())
+    with path.open("rb") as handle:
+        found = [(s, n) for k, s, n in warcfile.walk(handle, 0, len(raw)) if k and k[0] == uid]
     start, length = found[0]
     raw[start + length - 6] ^= 0x01  # in the gzip trailer's CRC
-    pack.write_bytes(bytes(raw))
+    path.write_bytes(bytes(raw))
+
+
+def _records(path: Path) -> list[tuple[str, str, bool | None]]:
+    """Each record as warcio reads it: its uid, status, and whether its digests pass."""
+    found = []
+    with path.open("rb") as stream:
+        for record in ArchiveIterator(stream, check_digests=True):
+            record.content_stream().read()
+            uid = record.rec_headers.get_header("Anq-Uid")
+            found.append((uid, record.http_headers.get_statuscode(), record.digest_checker.passed))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +75,8 @@ def story(server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> dict[
         env={"ANQ_NOW": NOW},
     )
     steps["before"] = _tables(db)
-    _flip_a_byte(tmp / "anq-raw" / "16" / "QE" / "0000.pack", DAMAGED)
+    steps["records"] = _records(tmp / "anq-raw" / "16" / "QE" / "0000.warc.gz")
+    _flip_a_byte(tmp / "anq-raw" / "16" / "QE" / "0000.warc.gz", DAMAGED)
     steps["reparse"] = anq("reparse", *common)
     steps["after"] = _tables(db)
     steps["state"] = query(db, "SELECT state FROM runs WHERE flow = 'reparse'")
@@ -79,6 +92,11 @@ def story(server: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> dict[
 def test_backfill_loads(story: dict[str, Any]) -> None:
     done: Done = story["backfill"]
     assert (done.code, len(story["before"]["questions"])) == (0, 6), done.err[-3000:]
+
+
+def test_backfill_archives_standard_warc_records(story: dict[str, Any]) -> None:
+    expected = [(f"QANR5L16QE{n}", "200", True) for n in range(1, 7)]
+    assert sorted(story["records"]) == expected
 
 
 def test_reparse_exits_non_zero_saying_how_many(story: dict[str, Any]) -> None:

@@ -22,6 +22,20 @@ def test_ok_returns_body_and_validators(site: SiteServer, make_client: ClientFac
     assert (result.status, result.error, result.attempts, result.refused) == (200, None, 1, False)
 
 
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [("http_version", "HTTP/1.1"), ("reason", "OK"), ("content-type", "text/html; charset=utf-8")],
+)
+def test_ok_keeps_the_status_line_and_headers_as_received(
+    make_client: ClientFactory, field: str, expected: str
+) -> None:
+    """What the archive records of the response besides its body."""
+    result = make_client().fetch("/p")
+    found = {name.decode().lower(): value.decode() for name, value in result.headers}
+    found.update(http_version=result.http_version, reason=result.reason)
+    assert found[field] == expected
+
+
 def test_user_agent_names_anq_version_and_contact(
     site: SiteServer, make_client: ClientFactory
 ) -> None:

@@ -6,8 +6,10 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from extractors.http.client import PoliteClient
 from extractors.uid import make_uid
@@ -97,3 +99,41 @@ def test_a_stuck_batch_is_abandoned_when_the_check_raises(tmp_path: Path) -> Non
         took = time.monotonic() - started
         client.close()
     assert took < 10
+
+
+@pytest.fixture(scope="module")
+def archived(
+    site: SiteServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Observation, dict[str, Any]]:
+    """Question 1 fetched through the pipeline, and its record as warcio reads it."""
+    archive = RawArchive(tmp_path_factory.mktemp("raw"))
+    with PoliteClient(site.base_url, rate=None) as client:
+        [obs], _requests = Pipeline(client, archive, lambda: NOW).fetch(_targets(1))
+    assert obs.raw_at is not None
+    with (archive.root / obs.raw_at.file).open("rb") as stream:
+        stream.seek(obs.raw_at.offset)
+        record = next(iter(ArchiveIterator(stream)))
+        return obs, {
+            "uri": record.rec_headers.get_header("WARC-Target-URI"),
+            "date": record.rec_headers.get_header("WARC-Date"),
+            "status": record.http_headers.get_statuscode(),
+            "type": record.http_headers.get_header("Content-Type"),
+            "body": record.content_stream().read(),
+        }
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        ("uri", lambda obs: obs.url),
+        ("date", lambda obs: "2026-03-01T12:00:00Z"),
+        ("status", lambda obs: "200"),
+        ("type", lambda obs: "text/html; charset=utf-8"),
+        ("body", lambda obs: _pages()[obs.uid.path()]),
+    ],
+)
+def test_the_archived_record_is_the_response_received(
+    archived: tuple[Observation, dict[str, Any]], field: str, expected: Any
+) -> None:
+    obs, record = archived
+    assert record[field] == expected(obs)

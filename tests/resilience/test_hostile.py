@@ -23,7 +23,7 @@ from tests.e2e.site import FixtureSite
 from tests.resilience.conftest import STARTUP, path_of
 from tests.support.pages import render_question
 from tests.support.siteserver import Fault, SiteServer
-from warehouse import packs
+from warehouse import warcfile
 from warehouse.archive import RawArchive
 
 pytestmark = [pytest.mark.slow]
@@ -164,14 +164,14 @@ def test_drifted_page_archived_before_parsing(story: dict[str, Any]) -> None:
 
 
 def test_nothing_written_outside_the_archive(story: dict[str, Any]) -> None:
-    """Only the database, its lock and WAL, and the one pack the uids asked for lead to."""
-    allowed = {"anq.duckdb", "anq.duckdb.lock", "anq.duckdb.wal", "anq-raw/17/QE/0000.pack"}
+    """Only the database, its lock and WAL, and the one WARC file the uids asked for lead to."""
+    allowed = {"anq.duckdb", "anq.duckdb.lock", "anq.duckdb.wal", "anq-raw/17/QE/0000.warc.gz"}
     assert set(story["files"]) - allowed == set()
 
 
-def test_the_pack_holds_only_pages_asked_for(story: dict[str, Any]) -> None:
-    index = packs.PackIndex()
-    packs.refresh(story["tmp"] / "anq-raw" / "17" / "QE" / "0000.pack", index)
+def test_the_warc_file_holds_only_pages_asked_for(story: dict[str, Any]) -> None:
+    index = warcfile.Index()
+    warcfile.refresh(story["tmp"] / "anq-raw" / "17" / "QE" / "0000.warc.gz", index)
     assert {uid for uid, _sha in index.entries} == set(story["raw"])
 
 

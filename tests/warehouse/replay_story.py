@@ -8,14 +8,15 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
 from extractors.model import Question
 from extractors.uid import Uid
 from tests.warehouse.conftest import T0, answered, question, rows, uid
-from warehouse import packs
-from warehouse.archive import RawArchive
+from warehouse import warc, warcfile
+from warehouse.archive import RawArchive, Stored
 from warehouse.db import RunLock, connect
 from warehouse.load import Observation, load_batch
 from warehouse.replay import ReplayResult, reparse_file
@@ -24,6 +25,12 @@ DAY = dt.timedelta(days=1)
 TABLES = ("questions", "question_versions")
 Extractor = Callable[[bytes, str], Question | None]
 Q1 = str(uid(1))
+
+
+class Archiver(Protocol):
+    """What the story stores pages with: the archive, or a writer of an older format."""
+
+    def put(self, uid: Uid, body: bytes, response: warc.Response) -> Stored: ...
 
 
 class FakeSite:
@@ -43,11 +50,12 @@ class FakeSite:
 
 
 def observe(
-    site: FakeSite, archive: RawArchive, u: Uid, raw: bytes, at: dt.datetime, url: str | None = None
+    site: FakeSite, archive: Archiver, u: Uid, raw: bytes, at: dt.datetime, url: str | None = None
 ) -> Observation:
     """fetch → archive → extract → observation, as the flows do."""
     url = url or f"https://an.example{u.path()}"
-    sha = archive.put(u, raw)
+    stored = archive.put(u, raw, warc.Response(url, at, 200, "OK"))
+    sha, kept = stored.sha256, {"raw_size": len(raw), "raw_at": stored.at}
     q = site.extract(raw, url)
     if q is None:
         return Observation(
@@ -57,16 +65,14 @@ def observe(
             "failed",
             http_status=200,
             raw_sha256=sha,
-            raw_size=len(raw),
             error="cannot read title",
             error_stage="extract",
+            **kept,
         )
-    return Observation(
-        u, url, at, "question", q, http_status=200, raw_sha256=sha, raw_size=len(raw)
-    )
+    return Observation(u, url, at, "question", q, http_status=200, raw_sha256=sha, **kept)
 
 
-def script(con: duckdb.DuckDBPyConnection, run_id: str, archive: RawArchive) -> FakeSite:
+def script(con: duckdb.DuckDBPyConnection, run_id: str, archive: Archiver) -> FakeSite:
     site = FakeSite()
     q1, q2, q4 = question(1), question(2), question(4, legislature=16)
     a = site.page("A", q1)
@@ -125,54 +131,59 @@ def fixed(site: FakeSite) -> Extractor:
     return extract
 
 
-# Damage done to q1's records in the archive; each returns the offset of the
-# damaged record's data when the record can still be found.
+# Damage done to q1's records in the archive (a WARC file holds, in order, q1's A, q2's
+# B2, q3's E broken, q1's A redesigned, C, D broken); each returns the offsets a reparse
+# reports its damaged records at (None: a record not found).
 
 
-def record(archive: RawArchive, body: bytes) -> tuple[Path, int, int, int]:
-    """Where q1's record of ``body`` is: its pack, header offset, data offset, data length."""
+def record(archive: RawArchive, body: bytes) -> tuple[Path, int, int]:
+    """Where q1's record of ``body`` is: its WARC file, offset and length."""
     sha = hashlib.sha256(body).hexdigest()
-    pack = archive.pack_path(uid(1))
-    with pack.open("rb") as handle:
-        for key, at, start, length in packs.walk(handle, 0, pack.stat().st_size):
+    path = archive.warc_path(uid(1))
+    with path.open("rb") as handle:
+        for key, offset, length in warcfile.walk(handle, 0, path.stat().st_size):
             if key == (Q1, sha):
-                return pack, at, start, length
+                return path, offset, length
     raise AssertionError(f"no record of {body!r}")
 
 
-def flip_byte(archive: RawArchive) -> int | None:
-    pack, _at, start, length = record(archive, b"C")
-    raw = bytearray(pack.read_bytes())
-    raw[start + length - 6] ^= 0x01  # inside the gzip trailer's CRC
-    pack.write_bytes(bytes(raw))
-    return start
+def flip_byte(archive: RawArchive) -> set[int | None]:
+    path, offset, length = record(archive, b"C")
+    raw = bytearray(path.read_bytes())
+    raw[offset + length - 6] ^= 0x01  # inside the gzip trailer's CRC
+    path.write_bytes(bytes(raw))
+    return {offset}
 
 
-def wrong_digest(archive: RawArchive) -> int | None:
-    pack, at, _start, _length = record(archive, b"C")
-    raw = pack.read_bytes()
-    sha = hashlib.sha256(b"C").hexdigest().encode()
-    wrong = hashlib.sha256(b"not C").hexdigest().encode()
-    pack.write_bytes(raw[:at] + raw[at:].replace(sha, wrong, 1))
-    return None
+def wrong_digest(archive: RawArchive) -> set[int | None]:
+    """C's record rewritten to name the digest of another body (the records after it move)."""
+    path, offset, length = record(archive, b"C")
+    wrong = hashlib.sha256(b"not C").hexdigest()
+    response = warc.Response("https://an.example/c", T0, 200)
+    forged = warc.member(Q1, wrong, b"C", response, level=1)
+    raw = path.read_bytes()
+    path.write_bytes(raw[:offset] + forged + raw[offset + length :])
+    return {None}
 
 
-def truncate(archive: RawArchive) -> int | None:
-    pack, _at, start, length = record(archive, b"D broken")  # the pack's last record
-    with pack.open("r+b") as handle:
-        handle.truncate(start + length // 2)
-    return None
+def truncate(archive: RawArchive) -> set[int | None]:
+    path, offset, length = record(archive, b"D broken")  # the file's last record
+    with path.open("r+b") as handle:
+        handle.truncate(offset + length // 2)
+    return {offset}
 
 
-def zero_stretch(archive: RawArchive) -> int | None:
-    pack, at, _start, _length = record(archive, b"C")
-    with pack.open("r+b") as handle:
-        handle.seek(at - 8)  # the end of the record before, and C's header
+def zero_stretch(archive: RawArchive) -> set[int | None]:
+    """The end of the record before C (A redesigned) and C's start, zeroed."""
+    path, offset, _length = record(archive, b"C")
+    before = record(archive, b"A redesigned")[1]
+    with path.open("r+b") as handle:
+        handle.seek(offset - 8)
         handle.write(bytes(40))
-    return None
+    return {before, offset}
 
 
-DAMAGE: dict[str, tuple[Callable[[RawArchive], int | None], int]] = {
+DAMAGE: dict[str, tuple[Callable[[RawArchive], set[int | None]], int]] = {
     # name: (damage it, damaged raw_pages rows of q1: C is logged twice)
     "flipped byte": (flip_byte, 2),
     "wrong digest": (wrong_digest, 2),

@@ -16,6 +16,7 @@ from warehouse.compact import FreshFile, RewriteFailed, compact, file_size, tabl
 from warehouse.db import RunLock, connect, migrate
 from warehouse.load import load_batch
 from warehouse.runs import start_run
+from warehouse.warc import Response
 
 USER_OBJECTS = """
 CREATE SEQUENCE note_id START 1;
@@ -138,8 +139,9 @@ def _big_site(db: Path, archive: RawArchive) -> FakeSite:
                 if night:
                     q = dataclasses.replace(q, answer_text=f"Réponse {n}. " * 200)
                 body = site.page(f"{n}/{night}", q)
-                sha = archive.put(uid(n), body)
-                batch.append(seen(q, T0.replace(day=2 + night), raw_sha256=sha, raw_size=9))
+                at = T0.replace(day=2 + night)
+                sha = archive.put(uid(n), body, Response(q.url, at, 200)).sha256
+                batch.append(seen(q, at, raw_sha256=sha, raw_size=9))
             load_batch(con, run, batch)
     return site
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.warehouse.conftest import rows, uid
+from tests.warehouse.conftest import T0, rows, uid
 from tests.warehouse.replay_story import (
     DAMAGE,
     Q1,
@@ -19,6 +19,7 @@ from tests.warehouse.replay_story import (
     snapshot,
     wrong_digest,
 )
+from warehouse import warc
 from warehouse.archive import RawArchive
 from warehouse.db import connect
 from warehouse.replay import ReplayResult
@@ -28,7 +29,7 @@ class Damaged(NamedTuple):
     before: Snapshot  # q1's rows before the damage
     after: Snapshot  # and after the reparse
     result: ReplayResult
-    offset: int | None  # where the damaged data starts, when the record can still be found
+    offsets: set[int | None]  # where the damaged records start (None: not found)
     records: int
 
 
@@ -39,9 +40,9 @@ def damaged(
     """A reparse with a fixed extractor over an archive with one kind of damage to q1."""
     harm, records = DAMAGE[request.param]
     before = snapshot(db_path, f"uid = '{Q1}'")
-    offset = harm(archive)
+    offsets = harm(archive)
     result = reparse(db_path, RawArchive(archive.root), fixed(site))
-    return Damaged(before, snapshot(db_path, f"uid = '{Q1}'"), result, offset, records)
+    return Damaged(before, snapshot(db_path, f"uid = '{Q1}'"), result, offsets, records)
 
 
 def test_damaged_question_keeps_every_row_and_version(damaged: Damaged) -> None:
@@ -49,14 +50,13 @@ def test_damaged_question_keeps_every_row_and_version(damaged: Damaged) -> None:
 
 
 def test_every_damaged_record_is_reported(damaged: Damaged, archive: RawArchive) -> None:
-    pack = str(archive.pack_path(uid(1)))
+    file = str(archive.warc_path(uid(1)))
     found = {(d.uid, d.path) for d in damaged.result.damaged}
-    assert (found, len(damaged.result.damaged)) == ({(Q1, pack)}, damaged.records)
+    assert (found, len(damaged.result.damaged)) == ({(Q1, file)}, damaged.records)
 
 
-def test_the_offset_of_a_record_still_found_is_reported(damaged: Damaged) -> None:
-    offsets = {d.offset for d in damaged.result.damaged}
-    assert offsets == {damaged.offset}
+def test_the_offset_of_each_damaged_record_is_reported(damaged: Damaged) -> None:
+    assert {d.offset for d in damaged.result.damaged} == damaged.offsets
 
 
 def test_damage_is_recorded_in_the_warehouse(damaged: Damaged, db_path: Path) -> None:
@@ -79,7 +79,8 @@ def test_a_clean_reparse_empties_the_damage_list(
 ) -> None:
     wrong_digest(archive)
     reparse(db_path, RawArchive(archive.root), site.extract)
-    RawArchive(archive.root).put(uid(1), b"C")  # the record restored (e.g. from a backup)
+    restored = warc.Response("https://an.example/c", T0, 200)  # e.g. from a backup
+    RawArchive(archive.root).put(uid(1), b"C", restored)
     reparse(db_path, RawArchive(archive.root), site.extract)
     with connect(db_path) as con:
         assert rows(con, "SELECT count(*) FROM archive_damage") == [(0,)]

@@ -3,12 +3,14 @@ nothing rebuilt or written."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
 
 from tests.warehouse.conftest import uid
-from tests.warehouse.replay_story import DAMAGE, Q1, FakeSite
+from tests.warehouse.replay_story import DAMAGE, Q1, FakeSite, record
+from warehouse import warc
 from warehouse.archive import RawArchive
 from warehouse.verify import VerifyReport, verify_archive
 
@@ -44,20 +46,20 @@ def test_each_kind_of_damage_is_found(
 
 
 @pytest.mark.parametrize("kind", sorted(DAMAGE))
-def test_findings_name_the_uid_and_the_pack(
+def test_findings_name_the_uid_and_the_file(
     db_path: Path, archive: RawArchive, site: FakeSite, kind: str
 ) -> None:
     DAMAGE[kind][0](archive)
     report = _verify(archive, db_path)
-    pack = str(archive.pack_path(uid(1)))
-    assert {(f.uid, f.path) for f in report.damaged} == {(Q1, pack)}
+    file = str(archive.warc_path(uid(1)))
+    assert {(f.uid, f.path) for f in report.damaged} == {(Q1, file)}
 
 
 def test_a_flipped_byte_is_found_at_its_offset(
     db_path: Path, archive: RawArchive, site: FakeSite
 ) -> None:
-    offset = DAMAGE["flipped byte"][0](archive)
-    assert {f.offset for f in _verify(archive, db_path).damaged} == {offset}
+    offsets = DAMAGE["flipped byte"][0](archive)
+    assert {f.offset for f in _verify(archive, db_path).damaged} == offsets
 
 
 def test_without_a_warehouse_every_record_is_still_checked(
@@ -76,3 +78,17 @@ def test_pages_stored_in_files_of_their_own_are_checked(tmp_path: Path) -> None:
     path.write_bytes(b"not even gzip")
     found = _verify(archive, None).damaged
     assert [(f.uid, f.sha256, f.offset) for f in found] == [(Q1, sha, None)]
+
+
+def test_a_record_whose_headers_were_altered_fails_its_block_digest(
+    db_path: Path, archive: RawArchive, site: FakeSite
+) -> None:
+    """The body still matches its sha256; the status line no longer matches the record."""
+    path, offset, length = record(archive, b"C")
+    raw = path.read_bytes()
+    text = gzip.decompress(raw[offset : offset + length]).replace(b" 200 OK", b" 200 KO", 1)
+    forged = gzip.compress(text, mtime=0)
+    member = warc.MARK + (len(forged) + 14).to_bytes(8, "little") + forged[10:]
+    path.write_bytes(raw[:offset] + member + raw[offset + length :])
+    found = [(f.uid, f.problem) for f in _verify(archive, db_path).damaged]
+    assert found == [(Q1, "the block does not match WARC-Block-Digest")]
