@@ -106,9 +106,9 @@ class RawArchive:
         self.level = level
         self._lock = threading.Lock()
         self._indexes: OrderedDict[Path, warcfile.Index] = OrderedDict()
-        # Paths are built once per thousand (pathlib joins cost as much as a page's
-        # hashing); thousands known to hold nothing from before WARC are not looked at
-        # again, since anq no longer writes there.
+        # Paths are built once per thousand, not per page (pathlib's joins are slow);
+        # thousands known to hold nothing from before WARC are not looked at again,
+        # since anq no longer writes packs or per-page files.
         self._thousands: dict[tuple[int, str, int], _Thousand] = {}
         self._without_older: set[Path] = set()
 
