@@ -143,6 +143,7 @@ def build(path: Path) -> dt.date:
         _insert_versions(con, today)
         _insert_runs(con, today)
         _insert_fetch_state(con, today)
+        _insert_raw_pages(con)
     finally:
         con.close()
     return today
@@ -215,6 +216,21 @@ def _insert_runs(con: duckdb.DuckDBPyConnection, today: dt.date) -> None:
             """,
             [run_id, flow, start, start, state, req, new, changed, same, missing, failed],
         )
+
+
+def _insert_raw_pages(con: duckdb.DuckDBPyConnection) -> None:
+    """Each question's page archived once, where its WARC record would be."""
+    con.execute(
+        """
+        INSERT INTO raw_pages (uid, sha256, url, fetched_at, http_status, size,
+                               warc_file, warc_offset, warc_length)
+        SELECT uid, sha256(uid), url, first_seen_at, 200, 40000,
+               legislature || '/' || type || '/' || lpad((number // 1000)::VARCHAR, 4, '0')
+                   || '.warc.gz',
+               4096 * number, 9000
+        FROM questions
+        """
+    )
 
 
 def _insert_fetch_state(con: duckdb.DuckDBPyConnection, today: dt.date) -> None:
