@@ -141,6 +141,8 @@ class Writer:
     connection open for more than ``max_hold`` seconds is closed after its
     batch even when the next one follows at once, so that during a fast run
     (no pacing) a user's SQL session still finds the file free every few seconds.
+    (A run's file is now its private copy, which no user opens: these gaps
+    matter only to a caller writing a file users open.)
     """
 
     def __init__(
