@@ -20,11 +20,15 @@ is refused rather than published over it.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 from types import TracebackType
+
+from warehouse.db import DatabaseLocked
 
 log = logging.getLogger("anq.publish")
 
@@ -49,11 +53,13 @@ def published_path(path: Path) -> Path:
     return Path(path)
 
 
-def prepare(db: Path) -> Path:
+def prepare(db: Path, *, wait: float = 600.0) -> Path:
     """The run's private copy of ``db``: a killed run's leftover, else a fresh copy.
 
     Call with the run lock held. Returns the path to open; when ``db`` does
-    not exist yet, nothing is copied and the run creates the file there.
+    not exist yet, nothing is copied and the run creates the file there. A
+    read-write session on ``db`` (which may be writing it) delays the copy,
+    up to ``wait`` seconds; read-only ones never do.
     """
     db, work = _real(db), working_path(db)
     if work.exists():
@@ -64,13 +70,11 @@ def prepare(db: Path) -> Path:
             )
         log.warning("resuming %s, left by a run that did not finish", work)
         return work
+    _wal(work).unlink(missing_ok=True)  # a log without its file must never be replayed
     if db.exists():
         partial = work.with_name(work.name + ".partial")
         try:
-            _copy(db, partial)
-            if _wal(db).exists():  # a file last closed uncleanly: its log goes with it
-                _copy(_wal(db), _wal(partial))
-                os.replace(_wal(partial), _wal(work))
+            _copy_held(db, partial, wait)
             os.replace(partial, work)
         finally:
             for left in (partial, _wal(partial)):
@@ -146,9 +150,40 @@ def _wal(path: Path) -> Path:
     return path.with_name(f"{path.name}.wal")
 
 
-def _copy(source: Path, target: Path) -> None:
-    shutil.copyfile(source, target)
-    shutil.copymode(source, target)
+def _copy_held(db: Path, target: Path, wait: float) -> None:
+    """Copy ``db`` (and its log) under a shared lock on it, the one read-only DuckDB
+    sessions take: no read-write session can be writing it meanwhile.
+
+    The copy goes through the locked descriptor itself: closing any other
+    descriptor of the file would drop this process's lock on it.
+    """
+    with db.open("rb") as source:
+        _lock_shared(source.fileno(), db, wait)
+        with target.open("wb") as copy:
+            offset, size = 0, os.fstat(source.fileno()).st_size
+            while offset < size:
+                offset += os.sendfile(copy.fileno(), source.fileno(), offset, size - offset)
+        shutil.copymode(db, target)
+        if _wal(db).exists():  # a file last closed uncleanly: its log goes with it
+            shutil.copyfile(_wal(db), _wal(target))
+            os.replace(_wal(target), _wal(working_path(db)))
+
+
+def _lock_shared(fd: int, db: Path, wait: float) -> None:
+    deadline, delay = time.monotonic() + wait, 0.05
+    while True:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise DatabaseLocked(
+                    f"{db} is held read-write by another process (a SQL session opened "
+                    f"without read_only?) and was not released within {wait:g} s"
+                ) from None
+            log.info("%s is held read-write by another process; retrying in %.2f s", db, delay)
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 2.0)
 
 
 def _fsync(path: Path) -> None:

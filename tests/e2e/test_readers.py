@@ -62,7 +62,9 @@ class Analyst:
                                       str(self.stop)], stdin=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 60
         while not (self.log.exists() and self.log.read_text()):
-            assert self.proc.poll() is None and time.monotonic() < deadline, "no session"
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.end()
+                raise AssertionError(f"the analyst {name} could not open {db}")
             time.sleep(0.02)
 
     def close(self) -> list[tuple[float, list[Any]]]:
@@ -75,6 +77,13 @@ class Analyst:
                 self.proc.kill()
         lines = self.log.read_text().splitlines()
         return [(float(at), row) for at, row in map(json.loads, lines)]
+
+    def end(self) -> None:
+        """Whatever happened: the session's process is gone (a failing story included)."""
+        self.stop.touch()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=60)
 
 
 def _timed(env: dict[str, str], *args: str) -> tuple[Done, float, float]:
@@ -95,15 +104,22 @@ def story(
     steps: dict[str, Any] = {"db": db, "first": anq("sync", *common, env=prefect_server)}
     for uid in NEW:  # the next sync has something to add
         site.put(uid, title=f"Nouvelle {uid}")
-    before_sync = Analyst(db, tmp, "before_sync")  # held through the sync and the reparse
-    steps["sync"], steps["sync_start"], steps["sync_end"] = _timed(prefect_server, "sync", *common)
-    steps["after_sync"] = query(db, STATE)[0]
-    before_reparse = Analyst(db, tmp, "before_reparse")  # held through the reparse
-    steps["reparse"], steps["reparse_start"], steps["reparse_end"] = _timed(
-        prefect_server, "reparse", "--db", str(db)
-    )
-    steps["seen_through_reparse"] = before_reparse.close()
-    steps["seen_through_both"] = before_sync.close()
+    analysts: list[Analyst] = []
+    try:
+        analysts.append(Analyst(db, tmp, "before_sync"))  # held through the sync and the reparse
+        steps["sync"], steps["sync_start"], steps["sync_end"] = _timed(
+            prefect_server, "sync", *common
+        )
+        steps["after_sync"] = query(db, STATE)[0]
+        analysts.append(Analyst(db, tmp, "before_reparse"))  # held through the reparse
+        steps["reparse"], steps["reparse_start"], steps["reparse_end"] = _timed(
+            prefect_server, "reparse", "--db", str(db)
+        )
+        steps["seen_through_reparse"] = analysts[1].close()
+        steps["seen_through_both"] = analysts[0].close()
+    finally:
+        for analyst in analysts:
+            analyst.end()
     steps["after_reparse"] = query(db, STATE)[0]
     steps["left"] = sorted(p.name for p in tmp.iterdir() if p.name.startswith(("anq", ".anq")))
     return steps

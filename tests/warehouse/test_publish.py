@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from warehouse.compact import RewriteFailed, compact
-from warehouse.db import RunLock
+from warehouse.db import DatabaseLocked, RunLock
 from warehouse.publish import (
     StaleWorkingCopy,
     WorkingCopy,
@@ -89,6 +91,76 @@ def test_a_reader_holding_the_file_keeps_its_state_and_never_blocks(tmp_path: Pa
     finally:
         reader.close()
     assert (seen, _values(db)) == ([1], [1, 2])
+
+
+#: Another process's session on the file, held until its stdin closes.
+HOLDER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def _held(db: Path, mode: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), mode], text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+def _let_go(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    proc.wait(timeout=60)
+
+
+def test_a_read_only_session_elsewhere_never_delays_the_copy(tmp_path: Path) -> None:
+    db = tmp_path / "anq.duckdb"
+    _write(db, 1)
+    holder = _held(db, "ro")
+    try:
+        work = prepare(db, wait=0)
+        _write(work, 2)
+        publish(work, db)
+    finally:
+        _let_go(holder)
+    assert _values(db) == [1, 2]
+
+
+def test_a_read_write_session_elsewhere_is_not_copied_half_way(tmp_path: Path) -> None:
+    db = tmp_path / "anq.duckdb"
+    _write(db, 1)
+    holder = _held(db, "rw")
+    try:
+        with pytest.raises(DatabaseLocked, match="read-write"):
+            prepare(db, wait=0.2)
+    finally:
+        _let_go(holder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anq.duckdb"]
+
+
+#: A writer killed before its checkpoint: its last insert is only in the file's log.
+KILLED_WRITER = """
+import os, sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("SET checkpoint_threshold = '1GB'")
+con.execute("INSERT INTO t VALUES (99)")
+os._exit(9)
+"""
+
+
+def test_a_log_left_without_its_copy_is_not_replayed(tmp_path: Path) -> None:
+    """Deleting a killed run's copy throws its work away, even if its log stays behind."""
+    db = tmp_path / "anq.duckdb"
+    _write(db, 1)
+    work = prepare(db)
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(work)], check=False, timeout=60)
+    assert work.with_name(work.name + ".wal").exists()
+    work.unlink()  # the user discards the killed run's work, and forgets its log
+    _write(prepare(db), 2)
+    publish(work, db)
+    assert _values(db) == [1, 2]
 
 
 def test_a_killed_runs_copy_is_resumed(tmp_path: Path) -> None:
