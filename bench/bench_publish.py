@@ -16,7 +16,7 @@ answered on a second night (a second version), so every table a run writes
 * ``publish`` (fsync of the copy, one rename, fsync of the directory);
 * the whole round trip around a run that writes nothing.
 
-Usage: ``uv run python bench/bench_publish.py [--questions 400000] [--runs 3] [--dir DIR]``
+Usage: ``uv run python bench/bench_publish.py [--questions 400000] [--runs 3] [--keep]``
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _question(uid: str, rng: random.Random) -> Question:
 
 
 def _answered(q: Question, rng: random.Random) -> Question:
-    on = q.question_published_on + dt.timedelta(days=90)
+    on = (q.question_published_on or T0.date()) + dt.timedelta(days=90)
     return dataclasses.replace(
         q, answer_text=_text(rng, 1500), answer_published_on=on, answer_jo_page=q.number + 7,
         status="answered", closed_on=on, closure_reason="Réponse publiée",
@@ -151,20 +151,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=int, default=400_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--dir", type=Path, default=None, help="where to build (default: a tmp)")
+    parser.add_argument("--keep", action="store_true",
+                        help="build once under bench/out/publish-N/ and reuse it")  # fmt: skip
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="bench-publish-", dir=args.dir))
+    if args.keep:
+        root = REPO / "bench" / "out" / f"publish-{args.questions}"
+        root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     try:
         db = root / "anq.duckdb"
-        built = build(db, args.questions)
+        built = None if db.exists() else round(build(db, args.questions), 1)
         rows = _rows(db, ("questions", "question_versions", "raw_pages", "fetch_state"))
         size = db.stat().st_size
         times = measure(db, args.runs)
-        free = shutil.disk_usage(root).free
         result = {
-            "questions": args.questions, "rows": rows, "build_s": round(built, 1),
+            "questions": args.questions, "rows": rows, "build_s": built,
             "file_mb": round(size / 1e6, 1), "disk_during_run_mb": round(2 * size / 1e6, 1),
-            "free_mb": round(free / 1e6),
             **{k: [round(v, 2) for v in vs] for k, vs in times.items()},
             **{f"{k}_median": round(statistics.median(vs), 2) for k, vs in times.items()},
             "copy_mb_per_s_warm": round(size / 1e6 / statistics.median(times["prepare_warm"])),
@@ -172,7 +175,8 @@ def main() -> None:
         }  # fmt: skip
         print(json.dumps(result, indent=1))
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
