@@ -14,7 +14,8 @@ answered on a second night (a second version), so every table a run writes
   wrote it) and with its pages dropped first (``posix_fadvise(DONTNEED)``:
   only this file's pages, nothing else of the machine's cache);
 * ``publish`` (fsync of the copy, one rename, fsync of the directory);
-* the whole round trip around a run that writes nothing.
+* once, for scale, ``anq compact``'s rewrite of the same file (``FreshFile``: the
+  logical copy a reparse also makes), on the run's copy as the command does.
 
 Usage: ``uv run python bench/bench_publish.py [--questions 400000] [--runs 3] [--keep]``
 """
@@ -43,9 +44,10 @@ sys.path.insert(0, str(REPO))
 from bench.corpus import _MEAN_WORD, WORDS, Corpus  # noqa: E402
 from extractors.model import Question  # noqa: E402
 from extractors.uid import parse_uid  # noqa: E402
-from warehouse.db import connect  # noqa: E402
+from warehouse.compact import compact  # noqa: E402
+from warehouse.db import RunLock, connect  # noqa: E402
 from warehouse.load import Observation, load_batch  # noqa: E402
-from warehouse.publish import prepare, publish  # noqa: E402
+from warehouse.publish import WorkingCopy, prepare, publish  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402
 
 SITE = "https://www.assemblee-nationale.fr"
@@ -139,6 +141,8 @@ def measure(db: Path, runs: int) -> dict[str, list[float]]:
                 _drop_from_cache(db)
             out[key].append(_timed(lambda: prepare(db)))
             out["publish"].append(_timed(lambda: publish(work, db)))
+    with RunLock(db), WorkingCopy(db) as copy:
+        out["compact_rewrite"] = [_timed(lambda: compact(copy.path))]
     return out
 
 
