@@ -14,6 +14,9 @@ answered on a second night (a second version), so every table a run writes
   wrote it) and with its pages dropped first (``posix_fadvise(DONTNEED)``:
   only this file's pages, nothing else of the machine's cache);
 * ``publish`` (fsync of the copy, one rename, fsync of the directory);
+* the smallest run: copy, a ``runs`` row started and finished on the copy
+  (closing it checkpoints and fsyncs), publish: the whole overhead of ``anq
+  fetch UID`` at this size;
 * once, for scale, ``anq compact``'s rewrite of the same file (``FreshFile``: the
   logical copy a reparse also makes), on the run's copy as the command does.
 
@@ -141,9 +144,16 @@ def measure(db: Path, runs: int) -> dict[str, list[float]]:
                 _drop_from_cache(db)
             out[key].append(_timed(lambda: prepare(db)))
             out["publish"].append(_timed(lambda: publish(work, db)))
+    out["smallest_run"] = [_timed(lambda: _smallest_run(db)) for _ in range(runs)]
     with RunLock(db), WorkingCopy(db) as copy:
         out["compact_rewrite"] = [_timed(lambda: compact(copy.path))]
     return out
+
+
+def _smallest_run(db: Path) -> None:
+    """What a run that loads nothing adds: copy, its runs row (a checkpoint), publish."""
+    with RunLock(db), WorkingCopy(db) as copy, connect(copy.path) as con:
+        finish_run(con, start_run(con, "fetch", {}), "completed")
 
 
 def _rows(db: Path, tables: tuple[str, ...]) -> dict[str, int]:
