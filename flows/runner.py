@@ -9,6 +9,7 @@ Prefect-facing parts (logger, artifact) are isolated in
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from flows.totals import Totals
 from warehouse.archive import RawArchive
 from warehouse.db import RunLock, Writer, session
 from warehouse.observation import Target
+from warehouse.publish import WorkingCopy
 from warehouse.runs import finish_run, start_run
 
 
@@ -141,10 +143,19 @@ def open_run(
     network: bool = True,
     prefect_flow_run_id: str | None = None,
 ) -> Iterator[Run]:
-    """Lock the warehouse, record the run, yield it, and record how it ended."""
+    """Lock the warehouse, record the run, yield it, record how it ended, publish it.
+
+    The run and its flow write a private copy of ``--db`` (``run.settings.db``),
+    published whole when the run ends, however it ends (``warehouse.publish``).
+    """
     from flows.report import run_report as reporting
 
-    with hold_run_lock(settings.db), Stopper().installed() as stopper:
+    with (
+        hold_run_lock(settings.db),
+        WorkingCopy(settings.db) as copy,
+        Stopper().installed() as stopper,
+    ):
+        settings = dataclasses.replace(settings, db=copy.path)
         with session(settings.db) as con:
             run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
         client = (
@@ -158,7 +169,7 @@ def open_run(
             archive = RawArchive(settings.archive)
             pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
-        end = _ender(settings, flow, run_id, loader, writer, stopper)
+        end = _ender(settings, flow, run_id, loader, writer, stopper, copy)
         run = Run(flow, settings, run_id, pipeline, loader, on_stop=end)
         try:
             yield run
@@ -181,6 +192,7 @@ def open_run(
             "; ".join(alarms) or None,
             report,
         )
+        copy.publish()  # before anyone is told the run ended: the CLI's summary, Prefect
         reporting.publish(flow, run_id, report)
         if alarms:
             raise RunFailed("; ".join(alarms))
@@ -193,8 +205,9 @@ def _ender(
     loader: Loader | None,
     writer: Writer,
     stopper: Stopper,
+    copy: WorkingCopy,
 ) -> Callable[[BaseException], None]:
-    """Record once how the run failed; a stopped run then has a few seconds to exit."""
+    """Record once how the run failed and publish it; a stopped run then has seconds to exit."""
     ended: list[BaseException] = []
 
     def end(err: BaseException) -> None:
@@ -206,6 +219,7 @@ def _ender(
         stopped = isinstance(err, RunStopped)
         reason = str(err) if stopped else f"{type(err).__name__}: {err}"
         _finish(settings, flow, run_id, state, reason, None)
+        copy.publish()
         if stopped:
             stopper.exit_soon()
 

@@ -15,7 +15,9 @@ file, checks it against the old one (the same catalog; the same row count
 in every table copied), and renames it over the old file with
 ``os.replace``, under the run lock. Until that rename the old file is not
 touched: a crash, a failed check or an exception leaves it whole, and the
-next rewrite removes the stale ``<db>.rewrite``.
+next rewrite removes the stale ``<db>.rewrite``. ``db`` is a run's working
+copy (``warehouse.publish``): the swap happens there, and readers of the
+published file see the result when the run publishes it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from types import TracebackType
 import duckdb
 
 from warehouse.db import _CONFIG, WRITER_MEMORY, RunLock, RunLocked, connect, use_pipeline_schema
+from warehouse.publish import published_path
 from warehouse.staging import q
 
 #: The name the old file is attached under while the new one is built.
@@ -164,8 +167,11 @@ def _swap(new: Path, db: Path, stamp: tuple[int, int]) -> None:
 
 
 def _require_lock(db: Path) -> None:
-    """The run lock must be held (by the caller): no run may write the file being replaced."""
-    probe = RunLock(db)
+    """The run lock must be held (by the caller): no run may write the file being replaced.
+
+    A run's working copy (``warehouse.publish``) is guarded by its published file's lock.
+    """
+    probe = RunLock(published_path(db))
     try:
         probe.acquire()  # flock refuses a second descriptor, even in the process holding it
     except RunLocked:

@@ -3,13 +3,12 @@
 Two different locks are at play, on purpose:
 
 * DuckDB's own file lock: while *any* process holds the file (a user's SQL
-  session included), no other process can open it, not even read-only. The
-  pipeline therefore opens the file only for short load transactions (one
-  :func:`session` per batch) and, when it finds the file busy, waits with
-  exponential backoff instead of failing the run (:func:`connect`).
+  session included), no other process can write it. A run therefore never
+  writes the file users open: it writes a private copy and publishes it whole
+  (:mod:`warehouse.publish`). Whoever still finds a file busy waits with
+  exponential backoff instead of failing (:func:`connect`).
 * :class:`RunLock`: an ``flock`` on ``<db>.lock`` held for a whole run, so that
-  two runs never interleave their batches even though neither keeps the
-  DuckDB file open between batches.
+  two runs never interleave their batches or their copies.
 """
 
 from __future__ import annotations
@@ -164,6 +163,8 @@ class Writer:
     connection open for more than ``max_hold`` seconds is closed after its
     batch even when the next one follows at once, so that during a fast run
     (no pacing) a user's SQL session still finds the file free every few seconds.
+    (A run's file is now its private copy, which no user opens: these gaps
+    matter only to a caller writing a file users open.)
     """
 
     def __init__(

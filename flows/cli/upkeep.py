@@ -13,19 +13,24 @@ from flows.config import Settings
 
 
 def run_compact(settings: Settings, as_json: bool = False) -> int:
-    """Copy the warehouse into a fresh file and swap it in, unless a run holds it."""
+    """Copy the warehouse into a fresh file and swap it in, unless a run holds it.
+
+    Like a run, it works on the private copy and publishes it (``warehouse.publish``),
+    so a reader of the file never makes it wait.
+    """
     from warehouse.compact import RewriteFailed, compact
     from warehouse.db import DatabaseLocked, RunLock, RunLocked
+    from warehouse.publish import StaleWorkingCopy, WorkingCopy
 
     db = settings.db
     if not db.is_file():
         raise Fail(EXIT_FAILED, f"no warehouse at {db.resolve()} (--db or ANQ_DB names it)")
     try:
-        with RunLock(db):
-            sizes = compact(db)
+        with RunLock(db), WorkingCopy(db) as copy:
+            sizes = compact(copy.path)
     except RunLocked as err:
         raise Fail(EXIT_LOCKED, f"{db} is being written by another anq run ({err})") from None
-    except (RewriteFailed, DatabaseLocked) as err:
+    except (RewriteFailed, DatabaseLocked, StaleWorkingCopy) as err:
         raise Fail(EXIT_FAILED, f"compact failed, {db} kept as it was: {err}") from None
     if as_json:
         print(json.dumps({"db": str(db), "bytes_before": sizes.before, "bytes_after": sizes.after}))

@@ -2,9 +2,11 @@
 uninterrupted backfill leaves it, the dead run is marked ``crashed``, and no page
 the killed run had loaded is asked for again.
 
-The killed run cannot be watched through the DuckDB file (one writer process
-holds it), so the site's request log tells when it is mid-way. Its process
-group is killed (the command and Prefect's temporary API server).
+A run writes a private copy of ``--db`` and publishes it when it ends; a killed
+run never gets there, so the batches it committed are in its copy, not yet in
+``--db``, and reach ``--db`` with the next run, which resumes that copy. The
+site's request log tells when the killed run is mid-way. Its process group is
+killed (the command and Prefect's temporary API server).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tests.e2e.conftest import Done, anq, query
 from tests.e2e.site import FixtureSite
 from tests.resilience.conftest import STARTUP, contents, copy_db, dyn_requests, path_of, wait_for
 from tests.support.siteserver import SiteServer
+from warehouse.publish import working_path
 
 pytestmark = [pytest.mark.slow]
 
@@ -73,7 +76,8 @@ def story(tmp_path_factory: pytest.TempPathFactory, procs: Any) -> dict[str, Any
         steps["alive_at_kill"] = run.running()
         run.kill9()
         steps["log1"] = server.requests
-        at_kill = copy_db(killed_db, tmp / "at_kill")
+        steps["published_at_kill"] = killed_db.exists()
+        at_kill = copy_db(working_path(killed_db), tmp / "at_kill")
         con = duckdb.connect(str(at_kill))
         try:
             steps["settled_at_kill"] = {
@@ -108,6 +112,11 @@ def test_run_exits_zero(story: dict[str, Any], step: str) -> None:
 def test_killed_mid_way(story: dict[str, Any]) -> None:
     """The kill landed while the run was alive, with some batches loaded and not all."""
     assert story["alive_at_kill"] and 0 < len(story["settled_at_kill"]) < PAGES
+
+
+def test_killed_runs_batches_wait_in_its_copy(story: dict[str, Any]) -> None:
+    """The killed run was the first: nothing was published, its batches are in its copy."""
+    assert (story["published_at_kill"], len(story["settled_at_kill"]) > 0) == (False, True)
 
 
 def test_killed_run_left_running(story: dict[str, Any]) -> None:

@@ -1,8 +1,8 @@
 """Concurrency: a second ``anq sync`` on a file that a run holds exits 3 with one
 line saying why; a user's read-only DuckDB session held open while a sync runs
-delays it but does not fail it. The sync runs at ``--rate 5`` with ~20% of page
-requests failing (500, truncated bodies, resets), so the site also measures
-that retries never push the peak rate above ``--rate``.
+does not fail it, nor delay it (the run writes a private copy). The sync runs at
+``--rate 5`` with ~20% of page requests failing (500, truncated bodies, resets),
+so the site also measures that retries never push the peak rate above ``--rate``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from tests.e2e.conftest import Done, anq, query
 from tests.e2e.site import FixtureSite
 from tests.resilience.conftest import STARTUP, dyn_requests, wait_for
 from tests.support.siteserver import Fault, SiteServer
+from warehouse.db import connect
 
 pytestmark = [pytest.mark.slow]
 
@@ -27,7 +28,7 @@ PAGES = 40
 RATE = 5
 HOLD = 4.0
 
-#: A user's SQL session: opens the file read-only (retrying while a batch writes),
+#: A user's SQL session: opens the file read-only (retrying until a run publishes it),
 #: holds it HOLD seconds, and prints when it held it (time.monotonic, as the site logs).
 HOLDER = f"""
 import sys, time, duckdb
@@ -58,6 +59,7 @@ def _args(db: Path, base_url: str) -> list[str]:
 def story(tmp_path_factory: pytest.TempPathFactory, procs: Any) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("lock")
     db = tmp / "anq.duckdb"
+    connect(db).close()  # a warehouse to open: a first run's file appears only when it ends
     steps: dict[str, Any] = {"db": db}
     with SiteServer(seed=6) as server:
         site = FixtureSite(server)
