@@ -134,17 +134,46 @@ def count_due(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     return len(due_targets(con, now, range(1, 100), TYPES))
 
 
-def archive_covers(
+@dataclass(frozen=True)
+class DiscoveryStart:
+    """Where discovery starts for a (legislature, type), and what an archive says past it."""
+
+    start: int  # the first number neither held nor listed by an open-data archive
+    covered: bool  # a fresh archive lists every number held (the site is not ahead of it)
+    probed_at: datetime | None  # the last safety probe past that archive's end
+
+
+_DISCOVERY_SQL = """
+WITH held AS (
+    SELECT coalesce(max(number), 0) AS n FROM questions WHERE legislature = $leg AND type = $type
+), listed AS (
+    SELECT coalesce(max(number), 0) AS n FROM opendata_records
+    WHERE legislature = $leg AND type = $type
+), arc AS (
+    SELECT a.probed_at, (SELECT max(o.number) FROM opendata_records AS o
+                         WHERE o.legislature = a.legislature AND o.type = a.type
+                           AND o.loaded_at = a.loaded_at) AS last
+    FROM opendata_archives AS a
+    WHERE a.legislature = $leg AND a.type = $type AND a.loaded_at IS NOT NULL
+      AND a.archive_date >= $fresh
+)
+SELECT greatest(held.n, listed.n) + 1, coalesce(arc.last >= held.n, false), arc.probed_at
+FROM held CROSS JOIN listed LEFT JOIN arc ON true
+"""
+
+
+def discovery_start(
     con: duckdb.DuckDBPyConnection, legislature: int, type_: str, now: datetime
-) -> bool:
-    """Whether a fresh open-data archive lists (legislature, type_): discovery past the
-    highest number held can then wait for the next archive instead of probing."""
+) -> DiscoveryStart:
+    """Where ``sync`` probes for new numbers: past the highest one held or listed by an
+    archive (a listed number needs no probing: its page is due). ``covered`` when the
+    latest archive is fresh (``policy.ARCHIVE_FRESH``) and reaches the highest number
+    held; ``policy.discovery_span`` then decides whether to probe past it tonight."""
     row = con.execute(
-        "SELECT count(*) FROM opendata_archives WHERE legislature = ? AND type = ? "
-        "AND loaded_at IS NOT NULL AND archive_date >= ?",
-        [legislature, type_, now - policy.ARCHIVE_FRESH],
+        _DISCOVERY_SQL, {"leg": legislature, "type": type_, "fresh": now - policy.ARCHIVE_FRESH}
     ).fetchone()
-    return row is not None and row[0] > 0
+    assert row is not None  # aggregates over CROSS JOIN: always one row
+    return DiscoveryStart(int(row[0]), bool(row[1]), row[2])
 
 
 def resume_numbers(
