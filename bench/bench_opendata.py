@@ -1,6 +1,6 @@
 """The open-data path: a whole dump to a queryable warehouse, then a simulated week.
 
-1. **First load.** A synthetic dump of RECORDS written questions (legislature 16, QE,
+1. **First load.** A synthetic dump of RECORDS written questions (legislature 17, QE,
    one JSON file per question, texts of realistic length) is served on 127.0.0.1;
    ``anq opendata`` turns it into a warehouse. Printed: wall time, the peak RSS of
    the ``anq`` process (``ru_maxrss`` of the child), and the questions queryable.
@@ -40,7 +40,7 @@ from tests.opendata.dump import record_for, zip_files  # noqa: E402
 from tests.support.pages import expected_question, render_question  # noqa: E402
 from tests.support.siteserver import RequestRecord, SiteServer  # noqa: E402
 
-ARCHIVE = archive_for(16, "QE")
+ARCHIVE = archive_for(17, "QE")
 assert ARCHIVE is not None
 WORDS = [
     "la",
@@ -67,7 +67,7 @@ def _text(n: int, words: int) -> list[str]:
 def spec(n: int, day0: dt.date, answered: bool) -> dict[str, Any]:
     """Question ``n``: published before ``day0``, answered or not."""
     fields: dict[str, Any] = {
-        "uid": f"QANR5L16QE{n}",
+        "uid": f"QANR5L17QE{n}",
         "title": f"Question synthétique {n}",
         "question_published_on": day0 - dt.timedelta(days=1 + n % 700),
         "question_jo_page": 100 + n % 900,
@@ -108,7 +108,7 @@ def first_load(records: int, tmp: Path) -> None:
         db = tmp / "first.duckdb"
         common = ["--db", str(db), "--base-url", site.base_url, "--rate", "0"]
         seconds = anq(["opendata", *common, "--opendata-url", site.base_url,
-                       "--legislature", "16", "--type", "QE"])  # fmt: skip
+                       "--legislature", "17", "--type", "QE"])  # fmt: skip
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     with duckdb.connect(str(db), read_only=True) as con:
         row = con.execute("SELECT count(*) FROM questions").fetchone()
@@ -127,7 +127,7 @@ def week(pages: int, tmp: Path) -> None:
     with SiteServer() as site:
         _publish(site, specs, specs, now)
         common = ["--db", str(tmp / "week.duckdb"), "--base-url", site.base_url, "--rate", "0",
-                  "--legislature", "16", "--type", "QE"]  # fmt: skip
+                  "--legislature", "17", "--type", "QE"]  # fmt: skip
         od = [*common, "--opendata-url", site.base_url]
         anq(["opendata", *od])
         anq(["sync", *common])
@@ -166,7 +166,7 @@ def _publish(
     """Serve the changed pages and the whole dump, Last-Modified the simulated night."""
     stamp = at.replace(tzinfo=dt.UTC)
     for s in changed.values():
-        site.set_page(f"/dyn/16/questions/{s['uid']}", render_question(**s).encode(),
+        site.set_page(f"/dyn/17/questions/{s['uid']}", render_question(**s).encode(),
                       last_modified=stamp)  # fmt: skip
     site.set_page(ARCHIVE.path, dump(specs), last_modified=stamp)
 
