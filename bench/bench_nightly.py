@@ -95,7 +95,7 @@ def main() -> None:
         for days in OFFSETS:
             at = now + dt.timedelta(days=days)
             with session(db, read_only=True) as con:
-                due = count_due(con, at)
+                due = count_due(con, at).total
             site.clear_log()
             seconds = anq(["sync", *common], env={"ANQ_NOW": at.isoformat()})
             log = site.requests

@@ -91,25 +91,29 @@ def due_targets(
     refresh (``warehouse.policy``). Validators are given only where a question is held,
     so that a 304 always means "what we hold is current".
     """
-    rows = con.execute(
-        _DUE_SQL,
-        {
-            "legs": list(legislatures),
-            "types": list(types),
-            "all_open": all_open,
-            "now": now,
-            "fresh": now - policy.ARCHIVE_FRESH,
-            "safety": now - policy.OPENDATA_SAFETY,
-        },
-    ).fetchall()
+    rows = con.execute(_DUE_SQL, _due_params(now, legislatures, types, all_open)).fetchall()
     return [Target(make_uid(r[0], r[1], r[2]), r[4], r[5]) for r in rows]
+
+
+def _due_params(
+    now: datetime, legislatures: Iterable[int], types: Iterable[str], all_open: bool
+) -> dict[str, object]:
+    return {
+        "legs": list(legislatures),
+        "types": list(types),
+        "all_open": all_open,
+        "now": now,
+        "fresh": now - policy.ARCHIVE_FRESH,
+        "safety": now - policy.OPENDATA_SAFETY,
+    }
 
 
 _DUE_SQL = """
 SELECT f.legislature, f.type, f.number, f.url,
        CASE WHEN qu.uid IS NOT NULL THEN f.etag END,
        CASE WHEN qu.uid IS NOT NULL THEN f.last_modified END,
-       coalesce(o.page_due_at > f.last_attempt_at, false) AS flagged
+       coalesce(o.page_due_at > f.last_attempt_at, false) AS flagged,
+       f.last_outcome = 'failed' AS retry
 FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
 LEFT JOIN opendata_records AS o ON o.uid = f.uid
 LEFT JOIN opendata_archives AS a ON a.legislature = f.legislature AND a.type = f.type
@@ -120,7 +124,7 @@ WHERE list_contains($legs::INTEGER[], f.legislature) AND list_contains($types::V
             WHEN a.type IS NOT NULL THEN f.last_success_at IS NULL OR f.last_success_at <= $safety
             ELSE f.next_due_at IS NULL OR f.next_due_at <= $now END)))
 UNION ALL
-SELECT o.legislature, o.type, o.number, o.url, NULL, NULL, true
+SELECT o.legislature, o.type, o.number, o.url, NULL, NULL, true, false
 FROM opendata_records AS o
 WHERE o.page_due_at IS NOT NULL AND o.page_due_at <= $now
   AND list_contains($legs::INTEGER[], o.legislature) AND list_contains($types::VARCHAR[], o.type)
@@ -129,9 +133,33 @@ ORDER BY flagged DESC, 1, 2, 3
 """
 
 
-def count_due(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
-    """How many pages a ``sync`` run at ``now`` would refresh (all legislatures and types)."""
-    return len(due_targets(con, now, range(1, 100), TYPES))
+@dataclass(frozen=True)
+class DueCount:
+    """What ``sync`` would fetch besides discovery (the rows of :func:`due_targets`)."""
+
+    refresh: int  # open questions due, and pages the open data made due
+    retry: int  # pages whose last attempt failed
+
+    @property
+    def total(self) -> int:
+        return self.refresh + self.retry
+
+
+def count_due(
+    con: duckdb.DuckDBPyConnection,
+    now: datetime,
+    legislatures: Iterable[int] = range(1, 100),
+    types: Iterable[str] = TYPES,
+) -> DueCount:
+    """The pages a ``sync`` run at ``now`` would refresh and retry (default: every
+    legislature and type), by the same query as :func:`due_targets`."""
+    row = con.execute(
+        f"SELECT count(*) FILTER (WHERE NOT retry), count(*) FILTER (WHERE retry) "
+        f"FROM ({_DUE_SQL})",
+        _due_params(now, legislatures, types, all_open=False),
+    ).fetchone()
+    assert row is not None  # an aggregate: always one row
+    return DueCount(int(row[0]), int(row[1]))
 
 
 @dataclass(frozen=True)
