@@ -1,6 +1,6 @@
 """Requests made by a no-change nightly sync, against the number of pages due.
 
-A loopback site serves PAGES written questions (legislature 16, QE), 40% of
+A loopback site serves PAGES written questions (legislature 17, QE), 40% of
 them open, published over the last two years. A first ``anq sync`` loads them
 all; then ``anq sync`` runs again with ``ANQ_NOW`` one, eight and thirty days
 later (nothing changed on the site). For each later sync the script prints the
@@ -48,8 +48,8 @@ def populate(site: SiteServer, pages: int, today: dt.date) -> int:
             )
         else:
             open_count += 1
-        site.pages[f"/dyn/16/questions/QANR5L16QE{n}"] = render_question(
-            uid=f"QANR5L16QE{n}", **fields
+        site.pages[f"/dyn/17/questions/QANR5L17QE{n}"] = render_question(
+            uid=f"QANR5L17QE{n}", **fields
         ).encode()
     return open_count
 
@@ -79,7 +79,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="anq-bench-nightly-") as tmp, SiteServer() as site:
         db = Path(tmp) / "anq.duckdb"
         common = ["--db", str(db), "--base-url", site.base_url, "--rate", opts.rate]
-        common += ["--legislature", "16", "--type", "QE"]
+        common += ["--legislature", "17", "--type", "QE"]
         open_count = populate(site, opts.pages, now.date())
         seconds = anq(["sync", *common])
         print(
@@ -95,7 +95,7 @@ def main() -> None:
         for days in OFFSETS:
             at = now + dt.timedelta(days=days)
             with session(db, read_only=True) as con:
-                due = count_due(con, at)
+                due = count_due(con, at).total
             site.clear_log()
             seconds = anq(["sync", *common], env={"ANQ_NOW": at.isoformat()})
             log = site.requests

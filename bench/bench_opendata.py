@@ -1,6 +1,6 @@
 """The open-data path: a whole dump to a queryable warehouse, then a simulated week.
 
-1. **First load.** A synthetic dump of RECORDS written questions (legislature 16, QE,
+1. **First load.** A synthetic dump of RECORDS written questions (legislature 17, QE,
    one JSON file per question, texts of realistic length) is served on 127.0.0.1;
    ``anq opendata`` turns it into a warehouse. Printed: wall time, the peak RSS of
    the ``anq`` process (``ru_maxrss`` of the child), and the questions queryable.
@@ -22,10 +22,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,13 +35,14 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from extractors.opendata import archive_for  # noqa: E402
+from extractors.opendata import Archive, archive_for  # noqa: E402
 from tests.opendata.dump import record_for, zip_files  # noqa: E402
 from tests.support.pages import expected_question, render_question  # noqa: E402
 from tests.support.siteserver import RequestRecord, SiteServer  # noqa: E402
 
-ARCHIVE = archive_for(16, "QE")
-assert ARCHIVE is not None
+_FOUND = archive_for(17, "QE")
+assert _FOUND is not None
+ARCHIVE: Archive = _FOUND
 WORDS = [
     "la",
     "question",
@@ -67,7 +68,7 @@ def _text(n: int, words: int) -> list[str]:
 def spec(n: int, day0: dt.date, answered: bool) -> dict[str, Any]:
     """Question ``n``: published before ``day0``, answered or not."""
     fields: dict[str, Any] = {
-        "uid": f"QANR5L16QE{n}",
+        "uid": f"QANR5L17QE{n}",
         "title": f"Question synthétique {n}",
         "question_published_on": day0 - dt.timedelta(days=1 + n % 700),
         "question_jo_page": 100 + n % 900,
@@ -86,30 +87,76 @@ def dump(specs: dict[int, dict[str, Any]]) -> bytes:
     return zip_files(record_for(expected_question(**s)) for s in specs.values())
 
 
-def anq(args: list[str], env: dict[str, str] | None = None) -> float:
+def anq(args: list[str], env: dict[str, str] | None = None) -> tuple[float, dict[str, int]]:
+    """Run ``anq``; its wall time and the peak RSS (MB) of its process and of the largest
+    process it started (Prefect's temporary API), sampled from /proc (Linux)."""
     start = time.monotonic()
-    done = subprocess.run(
+    proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "anq"), *args],
-        capture_output=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
         cwd=REPO,
     )
-    if done.returncode != 0:
-        raise SystemExit(f"anq {args[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return time.monotonic() - start
+    peaks: dict[str, int] = {"anq": 0, "started by anq": 0}
+    sampler = threading.Thread(target=_sample, args=(proc, peaks), daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"anq {args[0]} failed ({proc.returncode}): {err[-2000:]}")
+    return time.monotonic() - start, peaks
+
+
+def _sample(proc: subprocess.Popen[str], peaks: dict[str, int]) -> None:
+    while proc.poll() is None:
+        for pid in _tree(proc.pid):
+            key = "anq" if pid == proc.pid else "started by anq"
+            peaks[key] = max(peaks[key], _hwm_mb(pid))
+        time.sleep(0.05)
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _hwm_mb(pid: int) -> int:
+    """The process's own peak RSS so far (VmHWM), 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
 
 
 def first_load(records: int, tmp: Path) -> None:
     day0 = dt.date.today()
     specs = {n: spec(n, day0, n % 5 >= 2) for n in range(1, records + 1)}
     body = dump(specs)
+    del specs
+    load_before = _load()
     with SiteServer(pages={ARCHIVE.path: body}) as site:
         db = tmp / "first.duckdb"
         common = ["--db", str(db), "--base-url", site.base_url, "--rate", "0"]
-        seconds = anq(["opendata", *common, "--opendata-url", site.base_url,
-                       "--legislature", "16", "--type", "QE"])  # fmt: skip
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        seconds, peaks = anq(["opendata", *common, "--opendata-url", site.base_url,
+                              "--legislature", "17", "--type", "QE"])  # fmt: skip
     with duckdb.connect(str(db), read_only=True) as con:
         row = con.execute("SELECT count(*) FROM questions").fetchone()
         took = con.execute(
@@ -118,7 +165,13 @@ def first_load(records: int, tmp: Path) -> None:
     assert row is not None and took is not None
     print(f"first load: {records} records, zip {len(body) / 1e6:.1f} MB -> {row[0]} questions; "
           f"the flow run {took[0]:.1f} s, the command (Prefect start-up included) "
-          f"{seconds:.1f} s; peak RSS of any process {peak_mb:.0f} MB")  # fmt: skip
+          f"{seconds:.1f} s; peak RSS: the anq process {peaks['anq']} MB, the largest "
+          f"process it started {peaks['started by anq']} MB; load average before and after "
+          f"{load_before}, {_load()}")  # fmt: skip
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def week(pages: int, tmp: Path) -> None:
@@ -127,7 +180,7 @@ def week(pages: int, tmp: Path) -> None:
     with SiteServer() as site:
         _publish(site, specs, specs, now)
         common = ["--db", str(tmp / "week.duckdb"), "--base-url", site.base_url, "--rate", "0",
-                  "--legislature", "16", "--type", "QE"]  # fmt: skip
+                  "--legislature", "17", "--type", "QE"]  # fmt: skip
         od = [*common, "--opendata-url", site.base_url]
         anq(["opendata", *od])
         anq(["sync", *common])
@@ -166,7 +219,7 @@ def _publish(
     """Serve the changed pages and the whole dump, Last-Modified the simulated night."""
     stamp = at.replace(tzinfo=dt.UTC)
     for s in changed.values():
-        site.set_page(f"/dyn/16/questions/{s['uid']}", render_question(**s).encode(),
+        site.set_page(f"/dyn/17/questions/{s['uid']}", render_question(**s).encode(),
                       last_modified=stamp)  # fmt: skip
     site.set_page(ARCHIVE.path, dump(specs), last_modified=stamp)
 

@@ -27,7 +27,7 @@ from prefect import flow
 from extractors.http.client import FetchResult, PoliteClient
 from extractors.opendata import Archive, ArchiveFormatError, archives
 from flows.config import Settings
-from flows.opendata_load import ArchiveLoad, stream_archive
+from flows.opendata_load import OPENDATA_MEMORY, ArchiveLoad, stream_archive
 from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
 from warehouse import opendata as od
@@ -36,7 +36,7 @@ from warehouse.db import session
 log = logging.getLogger("anq.opendata")
 
 #: The archives are far bigger than pages (the 17th legislature's QE zip is about 45 MB);
-#: the client holds one compressed archive in memory while it is written to disk.
+#: the client writes each to disk as it arrives, so this bounds the disk, not the memory.
 MAX_ARCHIVE_BYTES = 512_000_000
 #: An archive is one long answer: more patience than for a page.
 ARCHIVE_TIMEOUT = 120.0
@@ -123,6 +123,7 @@ def refresh(run_id: str, settings: Settings) -> OpenDataSummary:
             _one_archive(client, arc, run_id, settings, summary)
         summary.requests = client.requests_made
     with session(settings.db) as con:
+        con.execute(f"SET memory_limit = '{OPENDATA_MEMORY}'")
         found = od.reconcile(con, run_id)
         summary.discrepancies = _scalar(con, "SELECT count(*) FROM discrepancies")
         con.execute(
@@ -144,7 +145,8 @@ def _one_archive(
 ) -> None:
     with session(settings.db) as con:
         state = od.archive_state(con, arc.legislature, arc.type)
-    result = client.fetch(arc.path, etag=state.etag, last_modified=state.last_modified)
+    final = Path(settings.archive) / "opendata" / str(arc.legislature) / arc.file_name
+    result = _download(client, arc, state, final)
     now = settings.clock_now()
     base = {"legislature": arc.legislature, "type": arc.type, "path": arc.path, "fetched_at": now}
     if result.outcome == "not_modified":
@@ -152,10 +154,10 @@ def _one_archive(
         _save(settings, {**base, "error": None})
         log.info("L%d %s: archive unchanged (304)", arc.legislature, arc.type)
         return
-    if result.outcome != "ok" or result.body is None:
+    if result.outcome != "ok":
         _fail(settings, summary, base, result.error or f"HTTP {result.status} ({result.outcome})")
         return
-    load = _store_and_load(result, arc, run_id, settings, now, summary, base)
+    load = _load(final, result, arc, run_id, settings, now, summary, base)
     if load is not None:
         log.info(
             "L%d %s: %d records, %d unreadable, %d questions added, %d pages made due",
@@ -163,7 +165,27 @@ def _one_archive(
         )  # fmt: skip
 
 
-def _store_and_load(
+def _download(
+    client: PoliteClient, arc: Archive, state: od.ArchiveState, final: Path
+) -> FetchResult:
+    """The zip written to disk as it arrives (never held in memory), through a ``.part``
+    file that replaces ``final`` only for a whole 200 answer (the latest zip is kept)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    part = final.with_name(final.name + ".part")
+    try:
+        with part.open("w+b") as sink:
+            result = client.fetch(
+                arc.path, etag=state.etag, last_modified=state.last_modified, into=sink
+            )
+        if result.outcome == "ok":
+            part.replace(final)
+        return result
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _load(
+    path: Path,
     result: FetchResult,
     arc: Archive,
     run_id: str,
@@ -172,8 +194,7 @@ def _store_and_load(
     summary: OpenDataSummary,
     base: dict[str, Any],
 ) -> ArchiveLoad | None:
-    assert result.body is not None
-    path, sha, size = _keep(settings.archive, arc, result.body)
+    sha, size = _digest(path)
     archive_date = _http_date(result.last_modified) or now
     try:
         load = stream_archive(path, arc, run_id, settings, archive_date, now)
@@ -194,15 +215,14 @@ def _store_and_load(
     return load
 
 
-def _keep(root: Path, arc: Archive, body: bytes) -> tuple[Path, str, int]:
-    """Write the zip under ``<archive>/opendata/{leg}/`` atomically (the latest one is kept)."""
-    folder = Path(root) / "opendata" / str(arc.legislature)
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / arc.file_name
-    part = final.with_name(final.name + ".part")
-    part.write_bytes(body)
-    part.replace(final)
-    return final, hashlib.sha256(body).hexdigest(), len(body)
+def _digest(path: Path) -> tuple[str, int]:
+    """The file's sha256 and size, read a megabyte at a time."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _fail(settings: Settings, summary: OpenDataSummary, base: dict[str, Any], error: str) -> None:

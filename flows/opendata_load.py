@@ -13,10 +13,14 @@ import duckdb
 from extractors.opendata import Archive, OpenDataError, RecordItem, iter_records, read_record
 from flows.config import Settings
 from warehouse import opendata as od
-from warehouse.db import WRITER_MEMORY, session
+from warehouse.db import session
 
 #: Records per load transaction (a few MB of Arrow; memory stays flat whatever the archive).
-RECORD_BATCH = 2000
+RECORD_BATCH = 500
+#: DuckDB's buffer pool for an archive's load: half the page writer's. The bootstrap adds a
+#: whole archive's questions in one transaction, whose large inserts DuckDB writes to the
+#: file as they come (a 60,000-record archive needed 48 MB; 32 MB failed).
+OPENDATA_MEMORY = "64MB"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def stream_archive(
     rows: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     with session(settings.db) as con, path.open("rb") as raw:
-        con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")  # flat memory, as the page loads
+        con.execute(f"SET memory_limit = '{OPENDATA_MEMORY}'")
         for item in iter_records(raw):
             row = stage_row(item, arc, settings.base_url, archive_date, now)
             if isinstance(row, _Unreadable):

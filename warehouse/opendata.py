@@ -124,6 +124,16 @@ def save_archive(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
     )
 
 
+def mark_probed(
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, now: datetime
+) -> None:
+    """Remember that discovery asked past the end of this archive (``policy.discovery_span``)."""
+    con.execute(
+        "UPDATE opendata_archives SET probed_at = ? WHERE legislature = ? AND type = ?",
+        [now, legislature, type_],
+    )
+
+
 # -- bootstrap: a question the warehouse lacks --------------------------------------------
 
 _Q_CONTENT = [c for c in QUESTION_COLUMNS]

@@ -89,3 +89,28 @@ ARCHIVE_FRESH = timedelta(days=7)
 OPENDATA_SAFETY = timedelta(weeks=4)
 #: How long after a record's state changed a disagreeing page is asked again.
 OPENDATA_RETRY = timedelta(days=7)
+
+
+# -- discovery past the end of a fresh archive ----------------------------------------------
+#
+# A fresh archive lists every number up to its end, and the next one will list the numbers
+# published since: ``sync`` does not probe past its end every night. Once every
+# SAFETY_PROBE_EVERY it asks SAFETY_PROBE_SPAN numbers past it, which catches an archive
+# that stopped growing. Where pages show numbers past the archive's end (a safety probe hit,
+# or the site ahead of the dump), the pair is probed nightly again until an archive lists them.
+
+#: How often numbers past a fresh archive's end are asked (less GRACE, as the schedule).
+SAFETY_PROBE_EVERY = timedelta(days=7)
+#: How many consecutive misses past a fresh archive's end end a safety probe.
+SAFETY_PROBE_SPAN = 2
+
+
+def discovery_span(covered: bool, probed_at: datetime | None, now: datetime, miss_run: int) -> int:
+    """How many consecutive misses end tonight's probe past the highest known number
+    (0: no probe). ``covered``: a fresh archive lists every number held; ``probed_at``:
+    the last safety probe past its end."""
+    if not covered:
+        return miss_run
+    if probed_at is None or probed_at <= now - SAFETY_PROBE_EVERY + GRACE:
+        return min(SAFETY_PROBE_SPAN, miss_run)
+    return 0

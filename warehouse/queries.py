@@ -91,25 +91,29 @@ def due_targets(
     refresh (``warehouse.policy``). Validators are given only where a question is held,
     so that a 304 always means "what we hold is current".
     """
-    rows = con.execute(
-        _DUE_SQL,
-        {
-            "legs": list(legislatures),
-            "types": list(types),
-            "all_open": all_open,
-            "now": now,
-            "fresh": now - policy.ARCHIVE_FRESH,
-            "safety": now - policy.OPENDATA_SAFETY,
-        },
-    ).fetchall()
+    rows = con.execute(_DUE_SQL, _due_params(now, legislatures, types, all_open)).fetchall()
     return [Target(make_uid(r[0], r[1], r[2]), r[4], r[5]) for r in rows]
+
+
+def _due_params(
+    now: datetime, legislatures: Iterable[int], types: Iterable[str], all_open: bool
+) -> dict[str, object]:
+    return {
+        "legs": list(legislatures),
+        "types": list(types),
+        "all_open": all_open,
+        "now": now,
+        "fresh": now - policy.ARCHIVE_FRESH,
+        "safety": now - policy.OPENDATA_SAFETY,
+    }
 
 
 _DUE_SQL = """
 SELECT f.legislature, f.type, f.number, f.url,
        CASE WHEN qu.uid IS NOT NULL THEN f.etag END,
        CASE WHEN qu.uid IS NOT NULL THEN f.last_modified END,
-       coalesce(o.page_due_at > f.last_attempt_at, false) AS flagged
+       coalesce(o.page_due_at > f.last_attempt_at, false) AS flagged,
+       f.last_outcome = 'failed' AS retry
 FROM fetch_state AS f LEFT JOIN questions AS qu ON qu.uid = f.uid
 LEFT JOIN opendata_records AS o ON o.uid = f.uid
 LEFT JOIN opendata_archives AS a ON a.legislature = f.legislature AND a.type = f.type
@@ -120,7 +124,7 @@ WHERE list_contains($legs::INTEGER[], f.legislature) AND list_contains($types::V
             WHEN a.type IS NOT NULL THEN f.last_success_at IS NULL OR f.last_success_at <= $safety
             ELSE f.next_due_at IS NULL OR f.next_due_at <= $now END)))
 UNION ALL
-SELECT o.legislature, o.type, o.number, o.url, NULL, NULL, true
+SELECT o.legislature, o.type, o.number, o.url, NULL, NULL, true, false
 FROM opendata_records AS o
 WHERE o.page_due_at IS NOT NULL AND o.page_due_at <= $now
   AND list_contains($legs::INTEGER[], o.legislature) AND list_contains($types::VARCHAR[], o.type)
@@ -129,22 +133,75 @@ ORDER BY flagged DESC, 1, 2, 3
 """
 
 
-def count_due(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
-    """How many pages a ``sync`` run at ``now`` would refresh (all legislatures and types)."""
-    return len(due_targets(con, now, range(1, 100), TYPES))
+@dataclass(frozen=True)
+class DueCount:
+    """What ``sync`` would fetch besides discovery (the rows of :func:`due_targets`)."""
+
+    refresh: int  # open questions due, and pages the open data made due
+    retry: int  # pages whose last attempt failed
+
+    @property
+    def total(self) -> int:
+        return self.refresh + self.retry
 
 
-def archive_covers(
-    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, now: datetime
-) -> bool:
-    """Whether a fresh open-data archive lists (legislature, type_): discovery past the
-    highest number held can then wait for the next archive instead of probing."""
+def count_due(
+    con: duckdb.DuckDBPyConnection,
+    now: datetime,
+    legislatures: Iterable[int] = range(1, 100),
+    types: Iterable[str] = TYPES,
+) -> DueCount:
+    """The pages a ``sync`` run at ``now`` would refresh and retry (default: every
+    legislature and type), by the same query as :func:`due_targets`."""
     row = con.execute(
-        "SELECT count(*) FROM opendata_archives WHERE legislature = ? AND type = ? "
-        "AND loaded_at IS NOT NULL AND archive_date >= ?",
-        [legislature, type_, now - policy.ARCHIVE_FRESH],
+        f"SELECT count(*) FILTER (WHERE NOT retry), count(*) FILTER (WHERE retry) "
+        f"FROM ({_DUE_SQL})",
+        _due_params(now, legislatures, types, all_open=False),
     ).fetchone()
-    return row is not None and row[0] > 0
+    assert row is not None  # an aggregate: always one row
+    return DueCount(int(row[0]), int(row[1]))
+
+
+@dataclass(frozen=True)
+class DiscoveryStart:
+    """Where discovery starts for a (legislature, type), and what an archive says past it."""
+
+    start: int  # the first number neither held nor listed by an open-data archive
+    covered: bool  # a fresh archive lists every number held (the site is not ahead of it)
+    probed_at: datetime | None  # the last safety probe past that archive's end
+
+
+_DISCOVERY_SQL = """
+WITH held AS (
+    SELECT coalesce(max(number), 0) AS n FROM questions WHERE legislature = $leg AND type = $type
+), listed AS (
+    SELECT coalesce(max(number), 0) AS n FROM opendata_records
+    WHERE legislature = $leg AND type = $type
+), arc AS (
+    SELECT a.probed_at, (SELECT max(o.number) FROM opendata_records AS o
+                         WHERE o.legislature = a.legislature AND o.type = a.type
+                           AND o.loaded_at = a.loaded_at) AS last
+    FROM opendata_archives AS a
+    WHERE a.legislature = $leg AND a.type = $type AND a.loaded_at IS NOT NULL
+      AND a.archive_date >= $fresh
+)
+SELECT greatest(held.n, listed.n) + 1, coalesce(arc.last >= held.n, false), arc.probed_at
+FROM held CROSS JOIN listed LEFT JOIN arc ON true
+"""
+
+
+def discovery_start(
+    con: duckdb.DuckDBPyConnection, legislature: int, type_: str, now: datetime
+) -> DiscoveryStart:
+    """Where ``sync`` probes for new numbers: past the highest one held or listed by an
+    archive (a listed number needs no probing: its page is due). ``covered`` when the
+    latest archive is fresh (``policy.ARCHIVE_FRESH``) and reaches the highest number
+    held; ``policy.discovery_span`` then decides whether to probe past it tonight."""
+    row = con.execute(
+        _DISCOVERY_SQL, {"leg": legislature, "type": type_, "fresh": now - policy.ARCHIVE_FRESH}
+    ).fetchone()
+    assert row is not None  # aggregates over CROSS JOIN: always one row
+    return DiscoveryStart(int(row[0]), bool(row[1]), row[2])
 
 
 def resume_numbers(

@@ -44,6 +44,7 @@ from warehouse.compact import SOURCE, FreshFile, RewriteFailed, Sizes
 from warehouse.db import utcnow
 from warehouse.load import load_questions
 from warehouse.observation import Observation
+from warehouse.replay_opendata import seed_opendata_born, unseed_unread
 from warehouse.staging import arrow_table
 from warehouse.warc import RecordAt
 
@@ -131,7 +132,9 @@ def reparse_file(
     with FreshFile(db, rebuilt=REBUILT) as fresh:
         con = fresh.con
         assert con is not None
+        seed_opendata_born(con, pattern)
         _replay(con, archive, extract, pattern, batch_size, result, progress)
+        unseed_unread(con)
         damaged = sorted({d.uid for d in result.damaged})
         _keep_old_rows(con, damaged, pattern, result)
         _record_damage(con, result.damaged, pattern, run_id)

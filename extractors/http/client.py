@@ -15,7 +15,8 @@ Every page request goes through these layers, in this order:
 6. **body checks**: a Content-Length over ``max_body`` is refused unread, a
    streamed body stops past it, at every content-coding layer (at most two of
    gzip and deflate; others are refused); truncated bodies, decoding errors
-   and a passed response deadline are transient failures.
+   and a passed response deadline are transient failures. A caller may have
+   the body written to a file instead of memory (``fetch(..., into=file)``).
 7. **retry/backoff**: 429 and 503 wait for Retry-After (capped, and within the
    run's Retry-After budget) and slow the whole run; other 5xx, 408 and
    network errors back off with full jitter; 404 and other 4xx are never
@@ -39,7 +40,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import IO, Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -207,11 +208,22 @@ class PoliteClient:
     # -- the public calls ------------------------------------------------------
 
     def fetch(
-        self, path: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        path: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        into: IO[bytes] | None = None,
     ) -> FetchResult:
-        """Fetch one page (a path starting with ``/``); never raises for the page."""
+        """Fetch one page (a path starting with ``/``); never raises for the page.
+
+        ``into``: a binary file the body is written to, from its start, instead of
+        ``FetchResult.body`` (then ``None``); what it holds counts only when the
+        outcome is ``ok``.
+        """
+        headers = conditional(etag, last_modified)
         try:
-            result = self._fetch(path, conditional(etag, last_modified), etag, last_modified)
+            result = self._fetch(path, headers, etag, last_modified, into)
         except Exception as exc:  # a bug must cost one page, not the run
             log.exception("unexpected error fetching %s", path)
             result = _failed(path, path, None, f"unexpected error: {exc!r}", 0)
@@ -244,7 +256,12 @@ class PoliteClient:
     # -- one page --------------------------------------------------------------
 
     def _fetch(
-        self, path: str, headers: dict[str, str], etag: str | None, last_modified: str | None
+        self,
+        path: str,
+        headers: dict[str, str],
+        etag: str | None,
+        last_modified: str | None,
+        into: IO[bytes] | None,
     ) -> FetchResult:
         url = site_url(self.base_url, self._host, path)
         if url is None:
@@ -253,14 +270,15 @@ class PoliteClient:
         current, attempts = url, 0
         page = PageTime(self._clock, self.limits.page_deadline)
         for _hop in range(self._max_redirects + 1):
-            exchange = self._exchange(current, headers, page)
+            exchange = self._exchange(current, headers, page, into)
             attempts += exchange.attempts
             answer = exchange.answer
             if answer is None:
                 status, why = exchange.status, exchange.error
                 return _failed(url, current, status, why, attempts, refused=exchange.refused)
             if answer.status not in _REDIRECTS:
-                return _result(url, current, answer, attempts, etag, last_modified)
+                result = _result(url, current, answer, attempts, etag, last_modified)
+                return result if into is None else replace(result, body=None)
             target = urljoin(current, answer.headers.get("location", ""))
             error = redirect_error(answer, target, self._origin)
             if error is not None:
@@ -269,7 +287,9 @@ class PoliteClient:
             current = target
         return _failed(url, current, None, f"more than {self._max_redirects} redirects", attempts)
 
-    def _exchange(self, url: str, headers: dict[str, str], page: PageTime) -> Exchange:
+    def _exchange(
+        self, url: str, headers: dict[str, str], page: PageTime, into: IO[bytes] | None
+    ) -> Exchange:
         """Robots and pause checks, then the request with its retries."""
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -278,7 +298,7 @@ class PoliteClient:
         if self.paused:
             reason = "paused: the site asked for a pause beyond the Retry-After cap; not asked"
             return Exchange(None, reason, 0, None)
-        return self._hops.with_retries(url, headers, page)
+        return self._hops.with_retries(url, headers, page, into)
 
 
 def _result(

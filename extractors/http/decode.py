@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterable, Iterator
+from typing import IO
 
 #: Codings accepted, and how many may be stacked (``gzip, gzip`` is legal HTTP,
 #: a third layer has no honest use).
@@ -53,6 +54,24 @@ def read_decoded(
         if len(body) > cap:
             raise CapExceeded(f"body exceeds the {cap}-byte cap")
     return bytes(body), False
+
+
+def write_decoded(
+    raw: Iterable[bytes], coding: str | None, cap: int, end: float, sink: IO[bytes]
+) -> int:
+    """As :func:`read_decoded`, but each decoded chunk goes to ``sink`` (written from its
+    start, truncated first) instead of memory; returns the bytes written."""
+    sink.seek(0)
+    sink.truncate()
+    size = 0
+    for chunk in decode(raw, codings(coding), cap):
+        if time.monotonic() >= end:
+            raise TimeUp("response deadline passed")
+        size += len(chunk)
+        if size > cap:
+            raise CapExceeded(f"body exceeds the {cap}-byte cap")
+        sink.write(chunk)
+    return size
 
 
 def codings(header: str | None) -> list[str]:

@@ -22,6 +22,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,7 +34,14 @@ from extractors.http.deadline import (
     deadline_transport,
     response_deadline,
 )
-from extractors.http.decode import BadEncoding, CapExceeded, DecodeFailed, TimeUp, read_decoded
+from extractors.http.decode import (
+    BadEncoding,
+    CapExceeded,
+    DecodeFailed,
+    TimeUp,
+    read_decoded,
+    write_decoded,
+)
 from extractors.http.limits import FetchLimits
 from extractors.http.pacing import Clock, Pacer, backoff_delay, parse_retry_after
 
@@ -112,11 +120,14 @@ class Exchanger:
         """True while a Retry-After beyond the cap keeps the client from asking anything."""
         return self._paused_until is not None and self._clock.monotonic() < self._paused_until
 
-    def with_retries(self, url: str, headers: dict[str, str], page: PageTime) -> Exchange:
+    def with_retries(
+        self, url: str, headers: dict[str, str], page: PageTime, sink: IO[bytes] | None = None
+    ) -> Exchange:
+        """``sink``: where the body goes instead of memory (see :meth:`send`)."""
         kind, status = "error", None
         for attempt in range(1, self._max_tries + 1):
             try:
-                answer = self.send(url, headers, page=page)
+                answer = self.send(url, headers, page=page, sink=sink)
             except TooLarge as exc:
                 return Exchange(None, str(exc), attempt, exc.status, refused=True)
             except PastDeadline:
@@ -178,11 +189,14 @@ class Exchanger:
         page: PageTime | None = None,
         deadline: float | None = None,
         prefix: int | None = None,
+        sink: IO[bytes] | None = None,
     ) -> Answer:
         """One paced request within ``deadline`` seconds (default: the response
         deadline, shortened to the page's time left); the body decoded and capped.
 
         ``prefix``: keep that many first bytes of a longer body instead of refusing it.
+        ``sink``: write the body there, from its start, and leave ``Answer.body`` empty
+        (an archive far bigger than a page is never held in memory).
         """
         latest = None if page is None else page.end
         if self._pacer.wait(latest=latest) is None:
@@ -201,13 +215,15 @@ class Exchanger:
             try:
                 with self.http.stream("GET", url, headers=headers) as response:
                     status = response.status_code
-                    return self._read(response, end, prefix)
+                    return self._read(response, end, prefix, sink)
             except (httpx.TimeoutException, TimeUp) as exc:
                 if time.monotonic() < end:
                     raise
                 raise ResponseDeadline(seconds, status) from exc
 
-    def _read(self, response: httpx.Response, end: float, prefix: int | None) -> Answer:
+    def _read(
+        self, response: httpx.Response, end: float, prefix: int | None, sink: IO[bytes] | None
+    ) -> Answer:
         """The body, raw bytes decoded by hand: see :mod:`extractors.http.decode`."""
         status, cap = response.status_code, prefix or self._max_body
         declared = response.headers.get("content-length", "")
@@ -215,8 +231,12 @@ class Exchanger:
             reason = f"body of {declared} bytes (Content-Length) exceeds the {cap}-byte cap"
             raise TooLarge(status, reason + "; refused unread")
         coding = response.headers.get("content-encoding")
+        body, cut = b"", False
         try:
-            body, cut = read_decoded(response.iter_raw(), coding, cap, end, prefix is not None)
+            if sink is not None:
+                write_decoded(response.iter_raw(), coding, cap, end, sink)
+            else:
+                body, cut = read_decoded(response.iter_raw(), coding, cap, end, prefix is not None)
         except BadEncoding as exc:
             raise TooLarge(status, f"refused: {exc}") from None
         except CapExceeded as exc:

@@ -18,18 +18,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from extractors.model import STATUSES
+from warehouse.queries import count_due
 from warehouse.runs import RunRecord, last_runs
 
 TOTALS_SQL = """
 SELECT legislature, type, status, count(*) FROM questions
 GROUP BY ALL ORDER BY legislature, type, status
-"""
-
-#: Open questions ``anq sync`` would refresh at ``now`` (the same rule as
-#: ``warehouse.queries.due_targets``: no ``next_due_at`` counts as due).
-DUE_SQL = """
-SELECT count(*) FROM fetch_state AS f JOIN questions AS q USING (uid)
-WHERE q.status = 'open' AND (f.next_due_at IS NULL OR f.next_due_at <= ?)
 """
 
 FAILING_SQL = "SELECT count(DISTINCT uid) FROM failures WHERE resolved_at IS NULL"
@@ -86,7 +80,7 @@ class StatsReport:
 
     now: dt.datetime
     totals: tuple[Total, ...]
-    due_refetches: int  # open questions whose fetch_state.next_due_at <= now
+    due_refetches: int  # pages sync would refresh at now (warehouse.queries.count_due)
     failing_pages: int  # distinct uids with an unresolved failure, waiting for a retry
     last_runs: tuple[RunRecord, ...]  # newest first
     damaged: tuple[DamagedRecord, ...] = ()  # the first DAMAGED_SHOWN of archive_damage
@@ -107,7 +101,7 @@ def stats(con: duckdb.DuckDBPyConnection, now: dt.datetime, *, runs: int = 5) ->
     return StatsReport(
         now=now,
         totals=totals,
-        due_refetches=_scalar(con, DUE_SQL, [now]),
+        due_refetches=count_due(con, now).refresh,
         failing_pages=_scalar(con, FAILING_SQL, []),
         last_runs=tuple(last_runs(con, runs)),
         damaged=tuple(DamagedRecord(*row[:4]) for row in damaged),
@@ -141,8 +135,8 @@ def render_stats(report: StatsReport, console: Console) -> None:
     """Three blocks: totals per legislature and type, what is due, the last runs."""
     console.print(_totals_table(report))
     console.print(
-        f"Due for a refresh: [bold]{report.due_refetches}[/] open question(s) "
-        f"(next due on or before {report.now:%Y-%m-%d %H:%M} UTC); "
+        f"Due for a refresh: [bold]{report.due_refetches}[/] page(s) at "
+        f"{report.now:%Y-%m-%d %H:%M} UTC (schedule and open data); "
         f"[bold]{report.failing_pages}[/] failing page(s) waiting for a retry."
     )
     console.print(_runs_table(report.last_runs))

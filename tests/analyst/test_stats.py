@@ -87,7 +87,7 @@ def test_render_shows_the_figures(con: duckdb.DuckDBPyConnection, today: dt.date
     cells = [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines()]
     assert ["17", "QE", "3", "7", "1", "11"] in cells
     assert ["16", "QE", "0", "1", "1", "2"] in cells
-    assert "Due for a refresh: 2 open question(s)" in text
+    assert "Due for a refresh: 2 page(s)" in text
     assert "2 failing page(s) waiting for a retry" in text
     assert "backfill" in text and "failed" in text and "5m00s" in text
 

@@ -9,7 +9,7 @@ import pytest
 
 from flows.config import Settings, resolve
 from tests.support.siteserver import SiteServer
-from tests.warehouse.conftest import con, db_path, run_id  # noqa: F401  (shared fixtures)
+from tests.warehouse.conftest import archive, con, db_path, run_id  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 :func:`record_for` turns a :class:`Question` (what a page extracts to) into a
 ``{"question": {...}}`` record in the archives' format, so a dump built from
 ``tests.support.pages.expected_question`` agrees with the pages field by field.
-:func:`zip_files` and :func:`zip_list` build the two archive layouts.
+:func:`zip_files` and :func:`zip_list` build the two archive layouts; :func:`serve_dump`
+serves a fixture site's questions as archives of the same host.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterable
 from html import escape
 from typing import Any
 
 from extractors.model import Question
+from extractors.opendata import archive_for
+from extractors.uid import parse_uid
+from tests.e2e.site import FixtureSite
 
 
 def _jo(day: dt.date | None, page: int | None, kind: str = "JO_QUESTION") -> dict[str, Any]:
@@ -106,3 +111,17 @@ def zip_list(records: Iterable[dict[str, Any]], name: str = "Questions.json") ->
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(name, json.dumps(list(records), ensure_ascii=False, indent=1))
     return out.getvalue()
+
+
+def serve_dump(site: FixtureSite, edit: dict[str, dict[str, Any]] | None = None) -> None:
+    """Every question the site shows, as archives of the same host, with ``edit`` applied."""
+    by_archive: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    for uid in site.specs:
+        record = record_for(site.expected(uid))
+        record["question"].update((edit or {}).get(uid, {}))
+        key = parse_uid(uid)
+        by_archive[(key.legislature, key.type)].append(record)
+    for (leg, type_), records in by_archive.items():
+        arc = archive_for(leg, type_)
+        assert arc is not None
+        site.server.pages[arc.path] = zip_files(records)

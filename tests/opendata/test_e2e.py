@@ -3,38 +3,20 @@ a page changed without the dump and the dump changed without the page."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from extractors.opendata import archive_for
-from extractors.uid import parse_uid
 from tests.e2e.conftest import anq, query
 from tests.e2e.site import FixtureSite, populate
-from tests.opendata.dump import record_for, zip_files
+from tests.opendata.dump import serve_dump
 from tests.support.siteserver import SiteServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PAGE_CHANGED = "QANR5L16QE4"
 DUMP_CHANGED = "QANR5L16QE8"
-
-
-def serve_dump(site: FixtureSite, edit: dict[str, dict[str, Any]] | None = None) -> None:
-    """Every question the site shows, as archives of the same host, with ``edit`` applied."""
-    by_archive: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
-    for uid in site.specs:
-        record = record_for(site.expected(uid))
-        record["question"].update((edit or {}).get(uid, {}))
-        key = parse_uid(uid)
-        by_archive[(key.legislature, key.type)].append(record)
-    for (leg, type_), records in by_archive.items():
-        arc = archive_for(leg, type_)
-        assert arc is not None
-        site.server.pages[arc.path] = zip_files(records)
 
 
 @pytest.fixture(scope="module")

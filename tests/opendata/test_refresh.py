@@ -11,7 +11,7 @@ from flows.config import Settings
 from flows.opendata import refresh
 from tests.opendata.dump import record_for, zip_files, zip_list
 from tests.support.pages import expected_question
-from tests.support.siteserver import SiteServer
+from tests.support.siteserver import Fault, SiteServer
 from warehouse.db import session
 from warehouse.queries import due_targets
 
@@ -110,3 +110,18 @@ def test_the_raw_zip_is_kept_beside_the_page_archive(host: SiteServer, settings:
     refresh("run", dataclasses.replace(settings, opendata_url=host.base_url))
     kept = settings.archive / "opendata" / "16" / QE_PATH.rsplit("/", 1)[-1]
     assert kept.read_bytes() == body
+
+
+def test_a_failed_download_keeps_the_last_good_zip(host: SiteServer, settings: Settings) -> None:
+    body = zip_files(_records("QE", range(1, 3)))
+    _serve(host, body, zip_list([]))
+    refresh("run", dataclasses.replace(settings, opendata_url=host.base_url))
+    _serve(host, zip_files(_records("QE", range(1, 4))), zip_list([]))
+    host.add_fault(Fault.truncate(), pattern=QE_PATH)
+    refresh("run", dataclasses.replace(settings, opendata_url=host.base_url))
+    folder = settings.archive / "opendata" / "16"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Questions_ecrites.json.zip",
+        "Questions_gouvernement.json.zip",
+    ]
+    assert (folder / "Questions_ecrites.json.zip").read_bytes() == body

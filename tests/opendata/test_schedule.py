@@ -10,6 +10,7 @@ import duckdb
 from extractors.model import Question
 from extractors.opendata import RecordItem, archive_for
 from flows.opendata_load import stage_row
+from flows.report.stats import stats
 from tests.opendata.dump import record_for
 from tests.warehouse.conftest import T0, answered, question, seen
 from warehouse import opendata as od
@@ -101,3 +102,10 @@ def test_a_disagreement_older_than_the_retry_window_is_left_to_discrepancies(
     _archive(con, [answered(question(2))], T0 + DAY)
     load_batch(con, run_id, [seen(question(2), T0 + 9 * DAY)])
     assert _archive(con, [answered(question(2))], T0 + 10 * DAY) == 0
+
+
+def test_stats_count_what_sync_would_refresh(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    load_batch(con, run_id, [seen(question(n), T0) for n in (1, 2, 3)])
+    _archive(con, [question(1), answered(question(2)), question(3)], T0 + 2 * DAY)
+    report = stats(con, T0 + 2 * DAY)
+    assert report.due_refetches == len(_due(con, T0 + 2 * DAY)) == 1

@@ -55,7 +55,7 @@ def test_due_targets_open_due_and_failed(con: duckdb.DuckDBPyConnection, run_id:
     assert [str(t.uid) for t in due_targets(con, T0, [16], ["QE"], all_open=True)] == [
         str(uid(5, legislature=16))
     ]
-    assert count_due(con, T0 + DAY) == 4
+    assert count_due(con, T0 + DAY).total == 4
 
 
 def test_resume_numbers_settled_only(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
