@@ -27,7 +27,7 @@ from prefect import flow
 from extractors.http.client import FetchResult, PoliteClient
 from extractors.opendata import Archive, ArchiveFormatError, archives
 from flows.config import Settings
-from flows.opendata_load import OPENDATA_MEMORY, ArchiveLoad, stream_archive
+from flows.opendata_load import ArchiveLoad, stream_archive
 from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
 from warehouse import opendata as od
@@ -123,7 +123,6 @@ def refresh(run_id: str, settings: Settings) -> OpenDataSummary:
             _one_archive(client, arc, run_id, settings, summary)
         summary.requests = client.requests_made
     with session(settings.db) as con:
-        con.execute(f"SET memory_limit = '{OPENDATA_MEMORY}'")
         found = od.reconcile(con, run_id)
         summary.discrepancies = _scalar(con, "SELECT count(*) FROM discrepancies")
         con.execute(
