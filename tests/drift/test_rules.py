@@ -155,7 +155,8 @@ def test_record_and_check_end_to_end_on_a_database(tmp_path: Path) -> None:
     assert len(alarms) == 1 and "rubrique" in alarms[0] and "legacy" in alarms[0]
     with session(db) as con:
         recorded = con.execute(
-            "SELECT pages, filled FROM run_field_stats WHERE run_id = ? AND field = 'rubrique'",
+            "SELECT pages, filled FROM pipeline.run_field_stats "
+            "WHERE run_id = ? AND field = 'rubrique'",
             [run_id],
         ).fetchone()
     assert recorded == (25, 0)

@@ -32,7 +32,7 @@ NEW = ("QANR5L17QE6", "QANR5L17QE7")
 
 STATE = """
 SELECT (SELECT count(*) FROM questions), (SELECT count(*) FROM question_versions),
-       (SELECT count(*) FROM fetch_state), (SELECT count(*) FROM raw_pages),
+       (SELECT count(*) FROM pipeline.fetch_state), (SELECT count(*) FROM pipeline.raw_pages),
        (SELECT string_agg(flow || ':' || state, ',' ORDER BY started_at) FROM runs)
 """
 

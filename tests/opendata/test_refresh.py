@@ -61,14 +61,16 @@ def test_a_corrupt_zip_is_recorded_and_the_others_load(
 ) -> None:
     _serve(host, b"PK\x03\x04 not really a zip", zip_list(_records("QG", range(1, 4))))
     summary = refresh("run", dataclasses.replace(settings, opendata_url=host.base_url))
-    errors = _rows(settings, "SELECT type, error IS NOT NULL FROM opendata_archives ORDER BY 1")
+    errors = _rows(
+        settings, "SELECT type, error IS NOT NULL FROM pipeline.opendata_archives ORDER BY 1"
+    )
     assert (errors, summary.records) == ([("QE", True), ("QG", False)], 3)
 
 
 def test_an_unknown_layout_is_refused_with_its_reason(host: SiteServer, settings: Settings) -> None:
     _serve(host, zip_files([], extra={"odd.json": b"42"}), zip_list([]))
     refresh("run", dataclasses.replace(settings, opendata_url=host.base_url))
-    (error,) = _rows(settings, "SELECT error FROM opendata_archives WHERE type = 'QE'")[0]
+    (error,) = _rows(settings, "SELECT error FROM pipeline.opendata_archives WHERE type = 'QE'")[0]
     assert "neither a record nor a list of records" in error
 
 
@@ -80,7 +82,7 @@ def test_unreadable_records_are_recorded_and_the_rest_load(
     qe = zip_files(records, extra={"json/broken.json": b'{"question": {'})
     _serve(host, qe, zip_list([]))
     refresh("run", dataclasses.replace(settings, opendata_url=host.base_url))
-    failures = _rows(settings, "SELECT uid, field FROM opendata_failures ORDER BY ALL")
+    failures = _rows(settings, "SELECT uid, field FROM pipeline.opendata_failures ORDER BY ALL")
     loaded = _rows(settings, "SELECT count(*) FROM opendata_records")
     assert (failures, loaded) == ([("QANR5L16QE2", "question_published_on"), (None, None)], [(4,)])
 

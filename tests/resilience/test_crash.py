@@ -81,7 +81,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, procs: Any) -> dict[str, Any
         con = duckdb.connect(str(at_kill))
         try:
             steps["settled_at_kill"] = {
-                r[0] for r in con.execute("SELECT uid FROM fetch_state").fetchall()
+                r[0] for r in con.execute("SELECT uid FROM pipeline.fetch_state").fetchall()
             }
             steps["runs_at_kill"] = con.execute("SELECT state FROM runs").fetchall()
         finally:

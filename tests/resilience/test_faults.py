@@ -109,13 +109,13 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         steps["log1"] = server.requests
         assert db.exists(), steps["sync1"]
         steps["runs1"] = query(db, "SELECT run_id, state, failures FROM runs")
-        steps["failures1"] = query(db, "SELECT uid, run_id, stage, error FROM failures")
+        steps["failures1"] = query(db, "SELECT uid, run_id, stage, error FROM pipeline.failures")
         server.clear_log()
         steps["sync2"] = anq("sync", *_common(tmp, server.base_url))
         steps["log2"] = server.requests
         steps["after2"] = contents(db)
         steps["expected"] = {uid: site.expected(uid) for uid in site.specs}
-        steps["failures2"] = query(db, "SELECT uid, run_id, resolved_at FROM failures")
+        steps["failures2"] = query(db, "SELECT uid, run_id, resolved_at FROM pipeline.failures")
         server.clear_faults()
         with session(db, read_only=True) as con:
             steps["due"] = {str(t.uid) for t in due_targets(con, NOW2, [17], ["QE", "QOSD"])}

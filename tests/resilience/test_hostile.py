@@ -99,10 +99,11 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     steps["files"] = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     steps["questions"] = {r[0] for r in query(db, "SELECT uid FROM questions")}
     steps["failures"] = {
-        r[0]: r[1:] for r in query(db, "SELECT uid, stage, field, error, sha256 FROM failures")
+        r[0]: r[1:]
+        for r in query(db, "SELECT uid, stage, field, error, sha256 FROM pipeline.failures")
     }
-    steps["raw"] = {r[0]: r[1] for r in query(db, "SELECT uid, sha256 FROM raw_pages")}
-    steps["outcome"] = dict(query(db, "SELECT uid, last_outcome FROM fetch_state"))
+    steps["raw"] = {r[0]: r[1] for r in query(db, "SELECT uid, sha256 FROM pipeline.raw_pages")}
+    steps["outcome"] = dict(query(db, "SELECT uid, last_outcome FROM pipeline.fetch_state"))
     steps["reparse"] = subprocess.run(
         [sys.executable, "-c", FIXED_REPARSE, str(db)],
         capture_output=True,

@@ -94,9 +94,9 @@ def story(tmp_path_factory: pytest.TempPathFactory, procs: Any) -> dict[str, Any
         steps["ended"] = time.monotonic()
     steps["runs"] = query(db, "SELECT flow, state, failures FROM runs")
     steps["questions"] = query(db, "SELECT count(*) FROM questions")[0][0]
-    steps["failed"] = query(db, "SELECT count(*) FROM fetch_state WHERE last_outcome = 'failed'")[
-        0
-    ][0]
+    steps["failed"] = query(
+        db, "SELECT count(*) FROM pipeline.fetch_state WHERE last_outcome = 'failed'"
+    )[0][0]
     return steps
 
 

@@ -42,12 +42,14 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         steps["first_run"] = query(
             db, "SELECT epoch(finished_at - started_at), failures FROM runs ORDER BY started_at"
         )
-        steps["failures"] = query(db, "SELECT uid, stage, error FROM failures")
+        steps["failures"] = query(db, "SELECT uid, stage, error FROM pipeline.failures")
         server.clear_faults()
         steps["second"] = anq("fetch", SLOW, *common)
     steps["questions"] = {r[0] for r in query(db, "SELECT uid FROM questions")}
-    steps["open_failures"] = query(db, "SELECT uid FROM failures WHERE resolved_at IS NULL")
-    steps["state"] = dict(query(db, "SELECT uid, last_outcome FROM fetch_state"))
+    steps["open_failures"] = query(
+        db, "SELECT uid FROM pipeline.failures WHERE resolved_at IS NULL"
+    )
+    steps["state"] = dict(query(db, "SELECT uid, last_outcome FROM pipeline.fetch_state"))
     return steps
 
 

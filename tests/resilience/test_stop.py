@@ -66,7 +66,7 @@ def story(
     lock.acquire()  # raises RunLocked if the stopped run left it taken
     lock.release()
     steps["runs"] = query(db, "SELECT flow, state, message FROM runs")
-    steps["loaded"] = query(db, "SELECT count(*) FROM fetch_state")[0][0]
+    steps["loaded"] = query(db, "SELECT count(*) FROM pipeline.fetch_state")[0][0]
     with SiteServer(seed=7) as server:
         FixtureSite(server).put(UID, title="Titre")
         steps["next"] = anq(*_fetch_args(db, server.base_url))

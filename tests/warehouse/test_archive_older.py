@@ -135,5 +135,5 @@ def test_an_older_archive_verifies_clean(older: Older) -> None:
 
 def test_pages_archived_before_warc_have_no_place_in_raw_pages(older: Older) -> None:
     with connect(older.db) as con:
-        placed = rows(con, "SELECT count(warc_file), count(*) FROM raw_pages")
+        placed = rows(con, "SELECT count(warc_file), count(*) FROM pipeline.raw_pages")
     assert placed == [(PLACED[older.kind], 10)]

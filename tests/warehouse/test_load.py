@@ -92,7 +92,7 @@ def test_unchanged_question_touches_only_last_fetched_at(
     assert counts == BatchCounts(unchanged=1)
     assert rows(con, "SELECT * EXCLUDE (last_fetched_at) FROM questions") == before
     assert rows(con, "SELECT last_fetched_at FROM questions") == [(T0 + DAY,)]
-    assert rows(con, "SELECT url FROM fetch_state") == [("https://elsewhere/redirected",)]
+    assert rows(con, "SELECT url FROM pipeline.fetch_state") == [("https://elsewhere/redirected",)]
     assert version_chain(con, 1) == [(1, T0, None, "open")]
 
 
@@ -104,7 +104,7 @@ def test_not_modified_touches_last_fetched_at_and_keeps_validators(
     assert counts == BatchCounts(unchanged=1, not_modified=1)
     assert rows(con, "SELECT last_fetched_at, last_changed_at FROM questions") == [(T0 + DAY, T0)]
     assert rows(
-        con, "SELECT etag, last_modified, last_outcome, last_http_status FROM fetch_state"
+        con, "SELECT etag, last_modified, last_outcome, last_http_status FROM pipeline.fetch_state"
     ) == [('"v1"', "Mon", "not_modified", 304)]
 
 
@@ -112,9 +112,9 @@ def test_not_found_writes_fetch_state_only(con: duckdb.DuckDBPyConnection, run_i
     counts = load_batch(con, run_id, [not_found(7, T0)])
     assert counts == BatchCounts(not_found=1)
     assert rows(con, "SELECT count(*) FROM questions") == [(0,)]
-    assert rows(con, "SELECT last_outcome, next_due_at, last_success_at FROM fetch_state") == [
-        ("not_found", None, T0)
-    ]
+    assert rows(
+        con, "SELECT last_outcome, next_due_at, last_success_at FROM pipeline.fetch_state"
+    ) == [("not_found", None, T0)]
 
 
 def test_failure_is_recorded_and_leaves_the_question_alone(
@@ -129,12 +129,12 @@ def test_failure_is_recorded_and_leaves_the_question_alone(
     assert rows(
         con,
         "SELECT etag, last_outcome, consecutive_failures, next_due_at, last_success_at "
-        "FROM fetch_state",
+        "FROM pipeline.fetch_state",
     ) == [('"v1"', "failed", 2, T0 + 2 * DAY, T0)]
     assert rows(
         con,
         "SELECT uid, run_id, stage, error, field, sha256, occurred_at, resolved_at "
-        "FROM failures ORDER BY occurred_at",
+        "FROM pipeline.failures ORDER BY occurred_at",
     ) == [
         (str(uid(1)), run_id, "extract", "no title", "title", SHA_B, T0 + DAY, None),
         (str(uid(1)), run_id, "extract", "no title", "title", SHA_B, T0 + 2 * DAY, None),
@@ -144,11 +144,14 @@ def test_failure_is_recorded_and_leaves_the_question_alone(
 def test_success_resolves_open_failures(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     load_batch(con, run_id, [failed(1, T0), failed(2, T0)])
     load_batch(con, run_id, [seen(question(1), T0 + DAY)])
-    assert rows(con, "SELECT uid, resolved_at FROM failures ORDER BY uid") == [
+    assert rows(con, "SELECT uid, resolved_at FROM pipeline.failures ORDER BY uid") == [
         (str(uid(1)), T0 + DAY),
         (str(uid(2)), None),
     ]
-    assert rows(con, "SELECT consecutive_failures FROM fetch_state ORDER BY uid") == [(0,), (1,)]
+    assert rows(con, "SELECT consecutive_failures FROM pipeline.fetch_state ORDER BY uid") == [
+        (0,),
+        (1,),
+    ]
 
 
 def test_raw_pages_logs_only_changes_of_body(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
@@ -156,7 +159,8 @@ def test_raw_pages_logs_only_changes_of_body(con: duckdb.DuckDBPyConnection, run
     for i, sha in enumerate([SHA_A, SHA_A, SHA_B, SHA_A]):
         load_batch(con, run_id, [seen(q1, T0 + i * DAY, raw_sha256=sha, raw_size=100)])
     assert rows(
-        con, "SELECT sha256, fetched_at, http_status, size FROM raw_pages ORDER BY fetched_at"
+        con,
+        "SELECT sha256, fetched_at, http_status, size FROM pipeline.raw_pages ORDER BY fetched_at",
     ) == [
         (SHA_A, T0, 200, 100),
         (SHA_B, T0 + 2 * DAY, 200, 100),
@@ -226,7 +230,7 @@ def test_unknown_run_rolls_the_batch_back(con: duckdb.DuckDBPyConnection) -> Non
     with pytest.raises(ValueError, match="no run"):
         load_batch(con, "nope", [seen(question(1), T0)])
     assert rows(con, "SELECT count(*) FROM questions") == [(0,)]
-    assert rows(con, "SELECT count(*) FROM fetch_state") == [(0,)]
+    assert rows(con, "SELECT count(*) FROM pipeline.fetch_state") == [(0,)]
 
 
 def test_question_outcome_requires_a_matching_question(
@@ -238,7 +242,7 @@ def test_question_outcome_requires_a_matching_question(
 
 def test_next_due_follows_the_policy(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     load_batch(con, run_id, [seen(question(1), T0), seen(answered(question(2)), T0)])
-    due = rows(con, "SELECT uid, next_due_at IS NOT NULL FROM fetch_state ORDER BY uid")
+    due = rows(con, "SELECT uid, next_due_at IS NOT NULL FROM pipeline.fetch_state ORDER BY uid")
     assert due == [(str(uid(1)), True), (str(uid(2)), False)]
 
 

@@ -61,8 +61,8 @@ def test_the_offset_of_each_damaged_record_is_reported(damaged: Damaged) -> None
 
 def test_damage_is_recorded_in_the_warehouse(damaged: Damaged, db_path: Path) -> None:
     with connect(db_path) as con:
-        listed = rows(con, "SELECT DISTINCT uid, run_id FROM archive_damage")
-        count = rows(con, "SELECT count(*) FROM archive_damage")
+        listed = rows(con, "SELECT DISTINCT uid, run_id FROM pipeline.archive_damage")
+        count = rows(con, "SELECT count(*) FROM pipeline.archive_damage")
     assert (listed, count) == ([(Q1, "reparse-test")], [(damaged.records,)])
 
 
@@ -83,4 +83,4 @@ def test_a_clean_reparse_empties_the_damage_list(
     RawArchive(archive.root).put(uid(1), b"C", restored)
     reparse(db_path, RawArchive(archive.root), site.extract)
     with connect(db_path) as con:
-        assert rows(con, "SELECT count(*) FROM archive_damage") == [(0,)]
+        assert rows(con, "SELECT count(*) FROM pipeline.archive_damage") == [(0,)]

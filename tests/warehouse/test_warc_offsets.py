@@ -78,7 +78,9 @@ def test_the_place_of_another_record_of_the_same_length_is_looked_past(tmp_path:
 
 def test_raw_pages_names_each_record(db_path: Path, archive: RawArchive, site: FakeSite) -> None:
     with connect(db_path) as con:
-        listed = rows(con, "SELECT uid, sha256, warc_file, warc_offset, warc_length FROM raw_pages")
+        listed = rows(
+            con, "SELECT uid, sha256, warc_file, warc_offset, warc_length FROM pipeline.raw_pages"
+        )
     located = [(uid, sha, archive.locate(parse_uid(uid), sha)) for uid, sha, *_ in listed]
     assert [(u, s, RecordAt(f, o, n)) for u, s, f, o, n in listed] == located
 
