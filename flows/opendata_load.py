@@ -19,7 +19,7 @@ from warehouse.db import session
 RECORD_BATCH = 500
 #: DuckDB's buffer pool for an archive's load: half the page writer's. The bootstrap adds a
 #: whole archive's questions in one transaction, whose large inserts DuckDB writes to the
-#: file as they come (a 60,000-record archive needed 48 MB; 32 MB failed).
+#: file as they come (the sizes tried are in docs/benchmarks.md, "Open data").
 OPENDATA_MEMORY = "64MB"
 
 

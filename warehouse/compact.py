@@ -31,7 +31,7 @@ from types import TracebackType
 import duckdb
 
 from warehouse.db import _CONFIG, WRITER_MEMORY, RunLock, RunLocked, connect, use_pipeline_schema
-from warehouse.publish import published_path
+from warehouse.publish import fsync_dir, fsync_file, published_path, wal_path
 from warehouse.staging import q
 
 #: The name the old file is attached under while the new one is built.
@@ -52,7 +52,7 @@ class Sizes:
 
 def file_size(db: Path) -> int:
     """The file and its write-ahead log, if any."""
-    wal = _wal(db)
+    wal = wal_path(db)
     return db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
 
@@ -159,11 +159,11 @@ def _catalog(con: duckdb.DuckDBPyConnection, database: str) -> set[tuple[str, st
 def _swap(new: Path, db: Path, stamp: tuple[int, int]) -> None:
     """Rename ``new`` over ``db``, refusing if the old file moved on or the lock is not held."""
     _require_lock(db)
-    if _wal(db).exists() or _stamp(db) != stamp:
+    if wal_path(db).exists() or _stamp(db) != stamp:
         raise RewriteFailed(f"{db} was written while it was being rewritten; it is kept as it was")
-    _fsync(new)
+    fsync_file(new)
     os.replace(new, db)
-    _fsync(db.parent)
+    fsync_dir(db.parent)
 
 
 def _require_lock(db: Path) -> None:
@@ -185,20 +185,8 @@ def _stamp(path: Path) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _wal(db: Path) -> Path:
-    return db.with_name(db.name + ".wal")
-
-
 def _remove(path: Path) -> None:
-    for stale in (path, _wal(path)):
+    for stale in (path, wal_path(path)):
         stale.unlink(missing_ok=True)
 
 

@@ -70,14 +70,14 @@ def prepare(db: Path, *, wait: float = 600.0) -> Path:
             )
         log.warning("resuming %s, left by a run that did not finish", work)
         return work
-    _wal(work).unlink(missing_ok=True)  # a log without its file must never be replayed
+    wal_path(work).unlink(missing_ok=True)  # a log without its file must never be replayed
     if db.exists():
         partial = work.with_name(work.name + ".partial")
         try:
             _copy_held(db, partial, wait)
             os.replace(partial, work)
         finally:
-            for left in (partial, _wal(partial)):
+            for left in (partial, wal_path(partial)):
                 left.unlink(missing_ok=True)
     return work
 
@@ -91,20 +91,20 @@ def publish(work: Path, db: Path) -> None:
     db = _real(db)
     if db.exists():
         shutil.copymode(db, work)  # analysts' access must not change with each run
-    _fsync(work)
-    stale = _wal(db)
-    if _wal(work).exists():
-        os.replace(_wal(work), stale)
+    fsync_file(work)
+    stale = wal_path(db)
+    if wal_path(work).exists():
+        os.replace(wal_path(work), stale)
     elif stale.exists():
         stale.unlink()  # a log of the old file must never be replayed onto the new one
     os.replace(work, db)
-    _fsync_dir(db.parent)
+    fsync_dir(db.parent)
 
 
 def discard(db: Path) -> None:
     """Remove the private copy (a run that must leave the published file as it was)."""
     work = working_path(db)
-    for path in (work, _wal(work)):
+    for path in (work, wal_path(work)):
         path.unlink(missing_ok=True)
 
 
@@ -146,7 +146,7 @@ def _real(db: Path) -> Path:
     return Path(os.path.realpath(db))
 
 
-def _wal(path: Path) -> Path:
+def wal_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.wal")
 
 
@@ -164,9 +164,9 @@ def _copy_held(db: Path, target: Path, wait: float) -> None:
             while offset < size:
                 offset += os.sendfile(copy.fileno(), source.fileno(), offset, size - offset)
         shutil.copymode(db, target)
-        if _wal(db).exists():  # a file last closed uncleanly: its log goes with it
-            shutil.copyfile(_wal(db), _wal(target))
-            os.replace(_wal(target), _wal(working_path(db)))
+        if wal_path(db).exists():  # a file last closed uncleanly: its log goes with it
+            shutil.copyfile(wal_path(db), wal_path(target))
+            os.replace(wal_path(target), wal_path(working_path(db)))
 
 
 def _lock_shared(fd: int, db: Path, wait: float) -> None:
@@ -186,7 +186,7 @@ def _lock_shared(fd: int, db: Path, wait: float) -> None:
             delay = min(delay * 2, 2.0)
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -194,7 +194,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
