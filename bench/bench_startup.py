@@ -14,7 +14,7 @@ API's included), which a loaded machine inflates less than the wall time:
 Also ``anq stats`` (no Prefect at all), for scale, and the machine's load
 average at the start, since the two cores may be shared.
 
-Usage: ``uv run python bench/bench_startup.py [--repeat 5]``
+Usage: ``uv run python bench/bench_startup.py [--repeat 5] [--only default|server]``
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def series(name: str, workdir: Path, base_url: str, env: dict[str, str], repeat:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", choices=["default", "server"], help="one set-up only")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print("| Prefect API | runs | fastest (s) | median (s) | slowest (s) | median CPU (s) "
@@ -81,7 +82,10 @@ def main() -> None:
         site.pages[f"/dyn/16/questions/{UID}"] = render_question(uid=UID).encode()
         env = prefect_env(workdir, "prefect")
         env.pop("PREFECT_API_URL", None)
-        series("default (temporary API)", workdir, site.base_url, env, args.repeat)
+        if args.only != "server":
+            series("default (temporary API)", workdir, site.base_url, env, args.repeat)
+        if args.only == "default":
+            return
         with prefect_server(workdir, True) as server:
             assert server is not None
             env["PREFECT_API_URL"] = server[0]

@@ -10,6 +10,7 @@ in the UI.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -90,6 +91,8 @@ class _Default:
             reporter.advance(pages)
 
     def _for_run(self) -> ArtifactReporter | None:
+        if "prefect.context" not in sys.modules:  # no Prefect loaded, no flow run: skip its import
+            return None
         from prefect.runtime import flow_run
 
         run_id = flow_run.get_id()

@@ -32,6 +32,9 @@ from warehouse.observation import Target
 from warehouse.publish import WorkingCopy
 from warehouse.runs import finish_run, start_run
 
+#: Publishes a finished run's report: (flow, run id, markdown report).
+ReportSink = Callable[[str, str, str], None]
+
 
 class RunFailed(RuntimeError):
     """The run went through but must be reported failed (drift alarm)."""
@@ -142,11 +145,16 @@ def open_run(
     *,
     network: bool = True,
     prefect_flow_run_id: str | None = None,
+    report_to: ReportSink | None = None,
+    client: PoliteClient | None = None,
 ) -> Iterator[Run]:
     """Lock the warehouse, record the run, yield it, record how it ended, publish it.
 
     The run and its flow write a private copy of ``--db`` (``run.settings.db``),
     published whole when the run ends, however it ends (``warehouse.publish``).
+    ``report_to`` shows the run report (default: an artifact of the current
+    Prefect flow run). ``client``: the caller's client for the site (it
+    closes it), so the robots.txt it has read serves the run.
     """
     from flows.report import run_report as reporting
 
@@ -158,11 +166,9 @@ def open_run(
         settings = dataclasses.replace(settings, db=copy.path)
         with session(settings.db) as con:
             run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
-        client = (
-            PoliteClient(settings.base_url, rate=settings.rate, limits=settings.limits)
-            if network
-            else None
-        )
+        own = network and client is None
+        if own:
+            client = PoliteClient(settings.base_url, rate=settings.rate, limits=settings.limits)
         writer = Writer(settings.db)
         pipeline, loader = None, None
         if client is not None:
@@ -179,21 +185,18 @@ def open_run(
             raise
         finally:
             _close(loader, writer)
-            if client is not None:
+            if own and client is not None:
                 client.close()
-        alarms = reporting.drift_alarms(settings.db, run_id, run.totals)
-        report = reporting.run_report(settings.db, flow, run_id, run.totals, alarms)
-        report += "".join(run.report_sections)
-        _finish(
-            settings,
-            flow,
-            run_id,
-            "failed" if alarms else "completed",
-            "; ".join(alarms) or None,
-            report,
-        )
+        with session(settings.db) as con:  # one connection for the run's own records
+            alarms = reporting.drift_alarms(con, run_id, run.totals)
+            report = reporting.run_report(con, flow, run_id, run.totals, alarms)
+            report += "".join(run.report_sections)
+            state, message = ("failed", "; ".join(alarms)) if alarms else ("completed", None)
+            finish_run(con, run_id, state, message=message, report=report)
+        if alarms:
+            notify_failure(flow, run_id, state, message, settings.notify_block)
         copy.publish()  # before anyone is told the run ended: the CLI's summary, Prefect
-        reporting.publish(flow, run_id, report)
+        (report_to or reporting.publish)(flow, run_id, report)
         if alarms:
             raise RunFailed("; ".join(alarms))
 
@@ -218,7 +221,7 @@ def _ender(
         state = "failed" if isinstance(err, Exception) else "crashed"
         stopped = isinstance(err, RunStopped)
         reason = str(err) if stopped else f"{type(err).__name__}: {err}"
-        _finish(settings, flow, run_id, state, reason, None)
+        _finish(settings, flow, run_id, state, reason)
         copy.publish()
         if stopped:
             stopper.exit_soon()
@@ -239,10 +242,8 @@ def _finish(
     run_id: str,
     state: str,
     message: str | None,
-    report: str | None,
 ) -> None:
-    """Record how the run ended; a run that did not complete is also notified."""
+    """Record how an unfinished run ended, and notify it."""
     with session(settings.db) as con:
-        finish_run(con, run_id, state, message=message, report=report)
-    if state != "completed":
-        notify_failure(flow, run_id, state, message, settings.notify_block)
+        finish_run(con, run_id, state, message=message)
+    notify_failure(flow, run_id, state, message, settings.notify_block)

@@ -37,7 +37,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
@@ -238,7 +237,7 @@ def extraction_errors(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, 
 
 
 def record_and_check(
-    db: Path,
+    con: duckdb.DuckDBPyConnection,
     run_id: str,
     pages: Mapping[str, int],
     filled: Mapping[tuple[str, str], int],
@@ -254,15 +253,13 @@ def record_and_check(
     after the run's loads, whatever the flow.
     """
     from warehouse.checks import invariant_counts
-    from warehouse.db import session
     from warehouse.runs import FieldStat, record_field_stats
 
     rows = fill_rows(pages, filled)
-    with session(db) as con:
-        record_field_stats(con, run_id, [FieldStat(*row) for row in rows])
-        past = history(con, run_id)
-        errors = extraction_errors(con, run_id)
-        questions, stored = invariant_counts(con)
+    record_field_stats(con, run_id, [FieldStat(*row) for row in rows])
+    past = history(con, run_id)
+    errors = extraction_errors(con, run_id)
+    questions, stored = invariant_counts(con)
     run_fill = as_fill(rows)
     return (
         extraction_alarms(extracted, errors)

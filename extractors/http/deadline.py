@@ -10,6 +10,7 @@ deadline is per thread: the client's threads each fetch their own page.
 
 from __future__ import annotations
 
+import functools
 import math
 import ssl
 import threading
@@ -120,13 +121,20 @@ class _DeadlineBackend(httpcore.SyncBackend):
         return _DeadlineStream(stream)
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once per process: loading the CA
+    bundle costs a tenth of a second, and every client of a run can share it."""
+    return httpx.create_ssl_context()
+
+
 def deadline_transport() -> httpx.HTTPTransport:
     """httpx's own transport, its sockets wrapped so reads honour the deadline.
 
     httpx takes no network backend, so its connection pool is rebuilt with one
     (the pool's other settings are httpx's defaults, as the client uses them).
     """
-    ssl_context = httpx.create_ssl_context()
+    ssl_context = shared_ssl_context()
     transport = httpx.HTTPTransport(verify=ssl_context)
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     transport._pool = httpcore.ConnectionPool(

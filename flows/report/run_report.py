@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warehouse import drift
 
 if TYPE_CHECKING:
+    import duckdb
+
     from flows.totals import Totals
 
 #: Failures listed one by one in a report; the rest are counted.
@@ -75,6 +77,8 @@ class ReportData:
 
 def run_logger() -> Logger:
     """Prefect's run logger inside a flow run (the lines reach the UI), stdlib outside."""
+    if "prefect.context" not in sys.modules:  # no Prefect loaded, no flow run: skip its import
+        return logging.getLogger("anq.reporting")
     from prefect import get_run_logger
     from prefect.exceptions import MissingContextError
 
@@ -84,7 +88,7 @@ def run_logger() -> Logger:
         return logging.getLogger("anq.reporting")
 
 
-def drift_alarms(db: Path, run_id: str, totals: Totals) -> list[str]:
+def drift_alarms(con: duckdb.DuckDBPyConnection, run_id: str, totals: Totals) -> list[str]:
     """Record the run's field fill, then name each field whose fill collapsed.
 
     A non-empty list makes the run ``failed`` (``flows.runner``): a warehouse
@@ -92,7 +96,7 @@ def drift_alarms(db: Path, run_id: str, totals: Totals) -> list[str]:
     """
     fill = totals.fill
     alarms = drift.record_and_check(
-        db, run_id, fill.pages, fill.filled, totals.extracted, fill.broken_by_invariant()
+        con, run_id, fill.pages, fill.filled, totals.extracted, fill.broken_by_invariant()
     )
     logger = run_logger()
     for alarm in alarms:
@@ -100,9 +104,11 @@ def drift_alarms(db: Path, run_id: str, totals: Totals) -> list[str]:
     return alarms
 
 
-def run_report(db: Path, flow: str, run_id: str, totals: Totals, alarms: list[str]) -> str:
+def run_report(
+    con: duckdb.DuckDBPyConnection, flow: str, run_id: str, totals: Totals, alarms: list[str]
+) -> str:
     """The run's outcome as markdown, with every failure's reason."""
-    duration, failures, total = _run_facts(db, run_id)
+    duration, failures, total = _run_facts(con, run_id)
     fill = totals.fill
     data = ReportData(
         flow=flow,
@@ -116,33 +122,32 @@ def run_report(db: Path, flow: str, run_id: str, totals: Totals, alarms: list[st
         failures_total=total,
         alarms=list(alarms),
         broken=fill.broken_by_invariant(),
-        stored_broken=_stored_broken(db),
+        stored_broken=_stored_broken(con),
         unknown_labels=dict(fill.unknown_labels),
     )
     return render(data)
 
 
-def _stored_broken(db: Path) -> dict[str, int]:
+def _stored_broken(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The warehouse's questions breaking each invariant, now."""
     from warehouse.checks import invariant_counts
-    from warehouse.db import session
 
-    with session(db) as con:
-        return invariant_counts(con)[1]
+    return invariant_counts(con)[1]
 
 
-def _run_facts(db: Path, run_id: str) -> tuple[float | None, list[Failure], int]:
+def _run_facts(
+    con: duckdb.DuckDBPyConnection, run_id: str
+) -> tuple[float | None, list[Failure], int]:
     """Duration so far and this run's failures, read from the warehouse."""
-    from warehouse.db import session, utcnow
+    from warehouse.db import utcnow
 
-    with session(db) as con:
-        started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
-        rows = con.execute(
-            "SELECT uid, stage, field, error FROM failures WHERE run_id = ? "
-            "ORDER BY occurred_at, uid LIMIT ?",
-            [run_id, MAX_FAILURES_SHOWN],
-        ).fetchall()
-        total = con.execute("SELECT count(*) FROM failures WHERE run_id = ?", [run_id]).fetchone()
+    started = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    rows = con.execute(
+        "SELECT uid, stage, field, error FROM failures WHERE run_id = ? "
+        "ORDER BY occurred_at, uid LIMIT ?",
+        [run_id, MAX_FAILURES_SHOWN],
+    ).fetchall()
+    total = con.execute("SELECT count(*) FROM failures WHERE run_id = ?", [run_id]).fetchone()
     duration = (utcnow() - started[0]).total_seconds() if started else None
     return duration, [Failure(*row) for row in rows], int(total[0]) if total else 0
 

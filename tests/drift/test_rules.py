@@ -151,7 +151,8 @@ def test_record_and_check_end_to_end_on_a_database(tmp_path: Path) -> None:
         finish_run(con, first, "completed")
         run_id = start_run(con, "sync", {})
     filled = {("legacy", name): 25 for name in drift.QUESTION_COLUMNS if name != "rubrique"}
-    alarms = drift.record_and_check(db, run_id, {"legacy": 25}, filled, extracted=25)
+    with session(db) as con:
+        alarms = drift.record_and_check(con, run_id, {"legacy": 25}, filled, extracted=25)
     assert len(alarms) == 1 and "rubrique" in alarms[0] and "legacy" in alarms[0]
     with session(db) as con:
         recorded = con.execute(
@@ -188,7 +189,8 @@ def test_record_and_check_alarms_on_this_runs_broken_pages(tmp_path: Path) -> No
     with session(db) as con:
         run_id = start_run(con, "sync", {})
     broken = {"open_in_ended_legislature": 30}
-    alarms = drift.record_and_check(db, run_id, {}, {}, extracted=30, broken=broken)
+    with session(db) as con:
+        alarms = drift.record_and_check(con, run_id, {}, {}, extracted=30, broken=broken)
     assert alarms == [
         "invariant open_in_ended_legislature broken by 30/30 pages extracted in this run"
     ]

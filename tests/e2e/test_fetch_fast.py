@@ -1,0 +1,157 @@
+"""``anq fetch`` against a running Prefect server: Prefect's client never loaded,
+and the run still a flow run of the server, with its state and report.
+
+Everything is real: ``prefect server start`` on a loopback port, the loopback
+site, the ``anq`` console script. The server is read back through its REST API.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import BIN, anq, query
+from tests.e2e.site import FixtureSite
+from tests.support.siteserver import Fault, SiteServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+UID = "QANR5L16QE1"
+
+
+def _flow_run(api: str, run_id: str) -> dict[str, Any]:
+    answer = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10)
+    answer.raise_for_status()
+    run: dict[str, Any] = answer.json()
+    return run
+
+
+def _flow_name(api: str, flow_id: str) -> str:
+    return str(httpx.get(f"{api}/flows/{flow_id}", timeout=10).json()["name"])
+
+
+def _artifacts(api: str, run_id: str) -> list[dict[str, Any]]:
+    body = {"artifacts": {"flow_run_id": {"any_": [run_id]}}}
+    answer = httpx.post(f"{api}/artifacts/filter", json=body, timeout=10)
+    answer.raise_for_status()
+    found: list[dict[str, Any]] = answer.json()
+    return found
+
+
+def _running(api: str) -> bool:
+    body = {"flows": {"name": {"any_": ["fetch"]}},
+            "flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}}  # fmt: skip
+    answer = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
+    answer.raise_for_status()
+    return bool(answer.json())
+
+
+@pytest.fixture(scope="module")
+def fetched(
+    tmp_path_factory: pytest.TempPathFactory, prefect_server: dict[str, str]
+) -> dict[str, Any]:
+    db = tmp_path_factory.mktemp("fast") / "anq.duckdb"
+    with SiteServer(seed=4) as server:
+        FixtureSite(server).put(UID, title="Question rapide")
+        done = anq("fetch", UID, "--db", str(db), "--base-url", server.base_url,
+                   env=prefect_server)  # fmt: skip
+        log = server.requests
+    (run_id,) = query(db, "SELECT prefect_flow_run_id FROM runs WHERE flow = 'fetch'")[0]
+    return {"done": done, "log": log, "db": db, "run": run_id, **prefect_server}
+
+
+def test_the_fetch_completes(fetched: dict[str, Any]) -> None:
+    assert fetched["done"].code == 0, fetched["done"].err[-2000:]
+
+
+def test_the_server_holds_a_completed_fetch_flow_run(fetched: dict[str, Any]) -> None:
+    run = _flow_run(fetched["PREFECT_API_URL"], fetched["run"])
+    flow = _flow_name(fetched["PREFECT_API_URL"], run["flow_id"])
+    assert (flow, run["state"]["type"], run["parameters"]["uids"]) == ("fetch", "COMPLETED", [UID])
+
+
+def test_the_run_report_is_an_artifact_of_the_flow_run(fetched: dict[str, Any]) -> None:
+    (artifact,) = _artifacts(fetched["PREFECT_API_URL"], fetched["run"])
+    (report,) = query(fetched["db"], "SELECT report FROM runs WHERE flow = 'fetch'")[0]
+    assert (artifact["key"], artifact["type"], artifact["data"]) == (
+        "anq-fetch-report",
+        "markdown",
+        report,
+    )
+
+
+def test_robots_txt_is_asked_once_then_the_page(fetched: dict[str, Any]) -> None:
+    assert [r.path for r in fetched["log"]] == ["/robots.txt", f"/dyn/16/questions/{UID}"]
+
+
+def test_prefect_is_never_imported(tmp_path: Path, prefect_server: dict[str, str]) -> None:
+    probe = (
+        "import sys\n"
+        "from flows.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "loaded = sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))\n"
+        "print('prefect modules:', loaded)\n"
+        "raise SystemExit(code)\n"
+    )
+    with SiteServer(seed=5) as server:
+        FixtureSite(server).put(UID, title="Question sans Prefect")
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "fetch", UID, "--json",
+             "--db", str(tmp_path / "anq.duckdb"), "--base-url", server.base_url],
+            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+            env={**os.environ, **prefect_server},
+        )  # fmt: skip
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "prefect modules: []"), (
+        done.stderr
+    )
+
+
+def test_an_unanswering_prefect_api_fails_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "anq.duckdb"
+    with SiteServer(seed=6) as server:
+        FixtureSite(server).put(UID, title="Question")
+        done = anq("fetch", UID, "--db", str(db), "--base-url", server.base_url,
+                   env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})  # fmt: skip
+    assert (done.code, done.err.count("\n"), db.exists()) == (1, 1, False), done.err
+    assert done.err.startswith("anq: fetch could not run: Prefect API"), done.err
+
+
+def test_a_stopped_fetch_is_a_failed_flow_run(
+    tmp_path: Path, prefect_server: dict[str, str]
+) -> None:
+    db = tmp_path / "anq.duckdb"
+    with SiteServer(seed=7) as server:
+        FixtureSite(server).put(UID, title="Question lente")
+        server.add_fault(Fault.slow(60), pattern="/dyn/*")
+        command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "flows.cli"]
+        proc = subprocess.Popen(
+            [*command, "fetch", UID, "--db", str(db), "--base-url", server.base_url],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **prefect_server},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while not _running(prefect_server["PREFECT_API_URL"]):
+                assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+                time.sleep(0.1)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    (run_id,) = query(db, "SELECT prefect_flow_run_id FROM runs")[0]
+    state = _flow_run(prefect_server["PREFECT_API_URL"], run_id)["state"]["type"]
+    assert (proc.returncode, state, err) == (
+        1,
+        "FAILED",
+        "anq: fetch run failed: stopped by SIGTERM\n",
+    )
