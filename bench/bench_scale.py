@@ -10,7 +10,9 @@ does, not as random bytes), one or two versions per question, a ``fetch_state``
 row each and a year of runs. Then, each as a child process measured by
 ``bench/corpus_measure.py``: ``anq stats``, every analyst view (``count(*)``
 and its first recipe), the sync's due selection (``due_targets`` over every
-legislature, in-process), ``anq export --format parquet``, ``anq report``.
+legislature, in-process), ``anq export --format parquet``, ``anq report``;
+last, a writer: ``anq sync`` of the 17th legislature's QE against the corpus
+served on 127.0.0.1.
 
 Usage: ``uv run python bench/bench_scale.py --questions 20000 400000``
 """
@@ -27,8 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_corpus import ANQ, views  # noqa: E402
-from bench.corpus import FULL, TYPE_SHARE  # noqa: E402
+from bench.corpus import FULL, TYPE_SHARE, Corpus  # noqa: E402
 from bench.corpus_measure import HEADER, Measure, run, size_mb  # noqa: E402
+from bench.corpus_site import CorpusSite  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 
 WORDS = [
@@ -200,6 +203,29 @@ def build(db: Path, questions: int) -> None:
         con.close()
 
 
+def sync(db: Path, work: Path, environ: dict[str, str], questions: int) -> Measure:
+    """``anq sync`` of the 17th legislature's QE against the corpus served on 127.0.0.1:
+    its due selection, its refreshes (each page differs from the SQL rows: a new
+    version), discovery past the last number, the working copy and its publication."""
+    with CorpusSite(Corpus(questions)) as site:
+        argv = [*ANQ, "sync", "--db", str(db), "--archive", str(work / "raw"),
+                "--base-url", site.base_url, "--rate", "0", "--legislature", "17",
+                "--type", "QE"]  # fmt: skip
+        done = run("anq sync (17th, QE)", argv, environ, REPO)
+    if "FAILED" not in done.command:
+        con = connect(db, read_only=True)
+        try:
+            row = con.execute(
+                "SELECT requests, pages_changed FROM runs WHERE flow = 'sync' "
+                "ORDER BY started_at DESC LIMIT 1"
+            ).fetchone()
+        finally:
+            con.close()
+        if row is not None:
+            done.command += f": {row[0]} requests, {row[1]} pages changed"
+    return done
+
+
 def measure(db: Path, work: Path, environ: dict[str, str]) -> list[Measure]:
     common = ["--db", str(db)]
     out = [run("anq stats", [*ANQ, "stats", *common], environ, REPO)]
@@ -221,6 +247,7 @@ def measure(db: Path, work: Path, environ: dict[str, str]) -> list[Measure]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, nargs="+", default=[20_000, 400_000])
+    parser.add_argument("--skip-sync", action="store_true", help="only the readers")
     args = parser.parse_args()
     environ = {**os.environ, "DO_NOT_TRACK": "1"}
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -242,6 +269,8 @@ def main() -> None:
             )
             for row in measure(db, work, environ):
                 print(row.row(), flush=True)
+            if not args.skip_sync:  # last: it writes the warehouse
+                print(sync(db, work, environ, questions).row(), flush=True)
 
 
 if __name__ == "__main__":
