@@ -2,9 +2,10 @@
 
 Runs the real ``anq fetch`` (the console script, as a user types it) against
 one page served on 127.0.0.1, into a fresh DuckDB file each time (and, with a
-server, again into one existing file), and reports the wall time of the whole command, from exec to exit, and its CPU time
-(user + system, the command and the children it waited for: the temporary
-API's included), which a loaded machine inflates less than the wall time:
+server, again into one existing file), and reports the wall time of the whole
+command, from exec to exit, and its CPU time (user + system, the command and
+the children it waited for: the temporary API's included), which a loaded
+machine inflates less than the wall time:
 
 * ``default``: no ``PREFECT_API_URL``, so Prefect starts its own temporary
   API for the command's length (and stops it at the end);

@@ -31,7 +31,7 @@ from flows.opendata_load import ArchiveLoad, stream_archive
 from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
 from warehouse import opendata as od
-from warehouse.db import session
+from warehouse.db import READER_MEMORY, session
 
 log = logging.getLogger("anq.opendata")
 
@@ -123,6 +123,9 @@ def refresh(run_id: str, settings: Settings) -> OpenDataSummary:
             _one_archive(client, arc, run_id, settings, summary)
         summary.requests = client.requests_made
     with session(settings.db) as con:
+        # The comparison's fifteen branches need more than a run's cap (64 MB runs out
+        # on twenty questions); the read-only commands' cap runs it at 400,000.
+        con.execute(f"SET memory_limit = '{READER_MEMORY}'")
         found = od.reconcile(con, run_id)
         summary.discrepancies = _scalar(con, "SELECT count(*) FROM discrepancies")
         con.execute(

@@ -56,6 +56,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+#: DuckDB buffer pool of a connection unless its user sets another. DuckDB's
+#: default, 80% of the machine, lets every scan grow the process with the
+#: warehouse (an export of 400,000 questions: gigabytes). A scan costs about its
+#: limit, so a run's connections, sharing the process with Prefect's runtime and
+#: the writer's pool, get less than a read-only command that has it to itself.
+READER_MEMORY, RUN_MEMORY = "160MB", "64MB"
+
+
 def connect(
     path: Path,
     *,
@@ -67,13 +75,15 @@ def connect(
 
     A user's SQL session holding the file must delay a run, not fail it; after
     ``wait`` seconds :class:`DatabaseLocked` says who to close. Pending
-    migrations are applied on a writable connection.
+    migrations are applied on a writable connection. Its memory is capped
+    (:data:`READER_MEMORY`, :data:`RUN_MEMORY`).
     """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open_with_backoff(path, read_only=read_only, wait=wait, sleep=sleep)
     try:
+        con.execute(f"SET memory_limit = '{READER_MEMORY if read_only else RUN_MEMORY}'")
         if not read_only:
             migrate(con)
         use_pipeline_schema(con)
@@ -144,10 +154,7 @@ def session(
 
 
 #: DuckDB buffer pool of the run's writer connection.
-WRITER_MEMORY = "128MB"
-#: And of the read-only commands (stats, report, export): DuckDB's default, 80% of
-#: the machine, let an export of a large warehouse take gigabytes.
-READER_MEMORY = "160MB"
+WRITER_MEMORY = "64MB"
 
 
 class Writer:

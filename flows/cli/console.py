@@ -80,7 +80,7 @@ def print_summary(result: dict[str, Any], *, as_json: bool = False) -> None:
 
 
 def _open_read_only(settings: Settings) -> Any:
-    from warehouse.db import READER_MEMORY, DatabaseLocked, connect
+    from warehouse.db import DatabaseLocked, connect
 
     if not settings.db.exists():
         raise Fail(
@@ -92,7 +92,6 @@ def _open_read_only(settings: Settings) -> Any:
         con = connect(settings.db, read_only=True, wait=30.0)
     except DatabaseLocked as err:
         raise Fail(EXIT_FAILED, f"{settings.db} is busy: {err}") from None
-    con.execute(f"SET memory_limit = '{READER_MEMORY}'")
     return con
 
 

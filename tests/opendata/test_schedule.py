@@ -14,6 +14,7 @@ from flows.report.stats import stats
 from tests.opendata.dump import record_for
 from tests.warehouse.conftest import T0, answered, question, seen
 from warehouse import opendata as od
+from warehouse.db import READER_MEMORY
 from warehouse.load import load_batch
 from warehouse.queries import due_targets
 
@@ -107,5 +108,6 @@ def test_a_disagreement_older_than_the_retry_window_is_left_to_discrepancies(
 def test_stats_count_what_sync_would_refresh(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     load_batch(con, run_id, [seen(question(n), T0) for n in (1, 2, 3)])
     _archive(con, [question(1), answered(question(2)), question(3)], T0 + 2 * DAY)
+    con.execute(f"SET memory_limit = '{READER_MEMORY}'")  # the budget `anq stats` opens with
     report = stats(con, T0 + 2 * DAY)
     assert report.due_refetches == len(_due(con, T0 + 2 * DAY)) == 1
