@@ -25,10 +25,16 @@ from warehouse.replay_pool import read_question
 log = logging.getLogger("anq.reparse")
 
 
+#: Extraction processes at most: past about this many, this process's reading and
+#: loading is what limits a replay (bench/bench_reparse.py), and each worker holds
+#: its own interpreter and extractor.
+MAX_WORKERS = 4
+
+
 def extraction_workers() -> int:
-    """One extraction process per CPU; none (this process) on a single CPU."""
+    """One extraction process per CPU, up to :data:`MAX_WORKERS`; none on a single CPU."""
     cpus = os.cpu_count() or 1
-    return cpus if cpus > 1 else 0
+    return min(cpus, MAX_WORKERS) if cpus > 1 else 0
 
 
 @task(name="replay-archive", cache_policy=NO_CACHE)

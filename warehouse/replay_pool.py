@@ -130,6 +130,8 @@ class Extraction:
                 initializer=_start_worker,
                 initargs=(self.extractor,),
             )
+            for _ in range(self.workers):  # each starts now, while the caller sets up
+                self._pool.submit(int)
         return self
 
     def __exit__(
