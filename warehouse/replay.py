@@ -43,6 +43,7 @@ from extractors.model import Question
 from extractors.uid import Uid, parse_uid
 from warehouse.archive import ArchiveCorrupt, RawArchive
 from warehouse.compact import SOURCE, FreshFile, RewriteFailed, Sizes
+from warehouse.db import WRITER_MEMORY
 from warehouse.load import load_questions
 from warehouse.observation import Observation
 from warehouse.replay_damage import Damage, damage, record_damage
@@ -54,6 +55,11 @@ log = logging.getLogger("anq.reparse")
 
 #: The tables a reparse writes itself; every other one is copied as it is.
 REBUILT = ("questions", "question_versions", "archive_damage")
+
+#: DuckDB's memory while pages are replayed: a batch at a time needs little, and a
+#: smaller buffer pool keeps the process from growing with the file. The statements
+#: around the replay (whole tables and their indexes at once) get the writer's usual.
+REPLAY_MEMORY = "64MB"
 
 
 @dataclass
@@ -114,7 +120,9 @@ def reparse_file(
         con = fresh.con
         assert con is not None
         seed_opendata_born(con, pattern)
+        con.execute(f"SET memory_limit = '{REPLAY_MEMORY}'")
         _replay(con, archive, extraction, pattern, batch_size, result, progress)
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
         unseed_unread(con)
         damaged = sorted({d.uid for d in result.damaged})
         _keep_old_rows(con, damaged, pattern, result)
