@@ -9,11 +9,14 @@ three times over the same file and reports for each run:
 
 * pages/s over the flow run (``runs.finished_at - runs.started_at``) and
   over the whole command (the Prefect API's start included);
-* peak RSS (``VmHWM``) of the ``anq`` process and the bytes it wrote
-  (``/proc/self/io`` ``write_bytes``: what reached the disk layer);
-* the warehouse file's size after the run (``.wal`` included), against the
-  file as built, and whether ``questions`` and ``question_versions`` came back
-  identical.
+* CPU seconds of the ``anq`` process and of its extraction workers, and per page;
+* peak RSS: of the ``anq`` process (``VmHWM``), of its workers together
+  (with multiprocessing's resource tracker), of both at the same moment, and
+  of the temporary Prefect API it starts (sampled, :mod:`bench.proctree`);
+* the bytes the ``anq`` process wrote (``/proc/self/io`` ``write_bytes``: what
+  reached the disk layer), the warehouse file's size after the run (``.wal``
+  included) against the file as built, and whether ``questions`` and
+  ``question_versions`` came back identical.
 
 Usage: ``uv run python bench/bench_reparse.py [--pages 3000] [--answered 0.3] [--runs 3]``
 """
@@ -36,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_pipeline import ASKED, SITE, padding, prefect_env  # noqa: E402
+from bench.proctree import Tree  # noqa: E402
 from extractors import Question, extract  # noqa: E402
 from extractors.uid import make_uid  # noqa: E402
 from tests.support.pages import render_question  # noqa: E402
@@ -143,11 +147,20 @@ def snapshot(db: Path) -> tuple[object, ...]:
         con.close()
 
 
+def kind(command: str) -> str:
+    """The group of a process the ``anq`` process starts."""
+    if "multiprocessing" in command:
+        return "workers"  # the extraction workers and multiprocessing's resource tracker
+    return "api" if "uvicorn" in command or "prefect" in command else "other"
+
+
 def reparse(db: Path, workdir: Path, pages: int) -> dict[str, float]:
+    load = os.getloadavg()[0]
     started = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, "reparse", "--db", str(db)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         # a loaded machine may take minutes to start the temporary API
         env={
@@ -155,12 +168,15 @@ def reparse(db: Path, workdir: Path, pages: int) -> dict[str, float]:
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "900",
         },
         cwd=REPO,
-        check=False,
     )
+    tree = Tree(proc.pid, kind)
+    tree.start()
+    out, err = proc.communicate()
     wall = time.perf_counter() - started
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    tree.join()
+    result = json.loads(out.strip().splitlines()[-1])
     if result["code"] != 0:
-        raise SystemExit(proc.stderr[-3000:])
+        raise SystemExit(err[-3000:])
     con = duckdb.connect(str(db), read_only=True)
     row = con.execute(
         "SELECT epoch(finished_at - started_at) FROM runs WHERE flow = 'reparse' "
@@ -168,13 +184,19 @@ def reparse(db: Path, workdir: Path, pages: int) -> dict[str, float]:
     ).fetchone()
     con.close()
     assert row is not None
+    workers = tree.group("workers")
     return {
+        "load": load,
         "flow_pps": pages / row[0],
         "wall_pps": pages / wall,
         "flow_s": row[0],
         "wall_s": wall,
         "hwm_mb": result["hwm_kb"] / 1024,
+        "workers_mb": workers.peak_mb,
+        "tree_mb": tree.peak_of("root", "workers"),
+        "api_mb": tree.group("api").peak_mb,
         "cpu_s": result["cpu"],
+        "workers_cpu_s": workers.cpu_s,
         "written_mb": result["written"] / 1e6,
         "size_mb": size(db) / 1e6,
     }
@@ -196,16 +218,19 @@ def main() -> None:
         print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB, "
               f"archive {archived:.1f} MB in {len(raw)} files")  # fmt: skip
         print(
-            "| run | flow (s) | pages/s (flow) | command (s) | pages/s (command) | CPU (s) "
-            "| peak RSS (MB) | written (MB) | file (MB) | × built | tables identical |"
+            "| run | load avg | flow (s) | pages/s (flow) | command (s) | pages/s (command) "
+            "| CPU anq + workers (s) | peak RSS anq (MB) | workers (MB) | anq + workers (MB) "
+            "| Prefect API (MB) | written (MB) | file (MB) | × built | tables identical |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        print("|---:" * 14 + "|---|")
         for n in range(1, args.runs + 1):
             r = reparse(db, Path(tmp), logged)
             same = snapshot(db) == before
-            print(f"| {n} | {r['flow_s']:.1f} | {r['flow_pps']:.0f} | {r['wall_s']:.1f} "
-                  f"| {r['wall_pps']:.0f} | {r['cpu_s']:.1f} | {r['hwm_mb']:.0f} "
-                  f"| {r['written_mb']:.0f} | {r['size_mb']:.1f} "
+            print(f"| {n} | {r['load']:.1f} | {r['flow_s']:.1f} | {r['flow_pps']:.0f} "
+                  f"| {r['wall_s']:.1f} | {r['wall_pps']:.0f} "
+                  f"| {r['cpu_s']:.1f} + {r['workers_cpu_s']:.1f} "
+                  f"| {r['hwm_mb']:.0f} | {r['workers_mb']:.0f} | {r['tree_mb']:.0f} "
+                  f"| {r['api_mb']:.0f} | {r['written_mb']:.0f} | {r['size_mb']:.1f} "
                   f"| {r['size_mb'] * 1e6 / built:.2f} | {same} |", flush=True)  # fmt: skip
     print(f"load average after: {os.getloadavg()}")
 

@@ -9,28 +9,32 @@ give back keeps its question's rows as they were; the run then ends
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from extractors import ExtractionError, Question, extract
 from flows import progress
 from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
 from warehouse.archive import RawArchive
 from warehouse.replay import ReplayResult, reparse_file
+from warehouse.replay_pool import read_question
 
 log = logging.getLogger("anq.reparse")
 
 
-def read_question(body: bytes, url: str) -> Question | None:
-    """The current extractor on an archived page; None when the page holds no question."""
-    try:
-        found = extract(body, url)
-    except ExtractionError as err:
-        raise ValueError(f"{err.field}: {err.reason}") from err
-    return found if isinstance(found, Question) else None
+#: Extraction processes at most: past about this many, this process's reading and
+#: loading is what limits a replay (bench/bench_reparse.py), and each worker holds
+#: its own interpreter and extractor.
+MAX_WORKERS = 4
+
+
+def extraction_workers() -> int:
+    """One extraction process per CPU, up to :data:`MAX_WORKERS`; none on a single CPU."""
+    cpus = os.cpu_count() or 1
+    return min(cpus, MAX_WORKERS) if cpus > 1 else 0
 
 
 @task(name="replay-archive", cache_policy=NO_CACHE)
@@ -45,6 +49,7 @@ def replay_archive(
         run_id=run.run_id,
         legislature=legislature,
         batch_size=size,
+        workers=extraction_workers(),
         progress=progress.advance,
     )
 

@@ -9,13 +9,15 @@ code a fetch loads questions with, into empty ``questions`` and
 ``question_versions`` tables of a new file (:class:`warehouse.compact.FreshFile`);
 the other tables are copied as they are. So an unchanged extractor gives
 identical tables, and an extractor fix rebuilds every version from the pages
-as they were first read.
+as they were first read. The extractor runs in worker processes, a few
+chunks of pages ahead, while the batch before loads
+(:mod:`warehouse.replay_pool`).
 
 Rows are kept exactly as they were, never rebuilt, for a uid that:
 
-* has an archived page that cannot be read back (a record whose bytes do not
-  unzip or hash to its name, or that cannot be found): a gap in a history
-  must not rewrite it. Each such record is listed in ``archive_damage``;
+* has an archived page that cannot be read back (a record that does not
+  unzip whole, or that cannot be found): a gap in a history must not rewrite
+  it. Each such record is listed in ``archive_damage``;
 * has no page that reads as a question (a broken extractor must not wipe
   questions out), or no page in the archive at all, or is outside the
   legislature asked for.
@@ -32,20 +34,21 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from extractors.model import Question
 from extractors.uid import Uid, parse_uid
 from warehouse.archive import ArchiveCorrupt, RawArchive
 from warehouse.compact import SOURCE, FreshFile, RewriteFailed, Sizes
-from warehouse.db import utcnow
+from warehouse.db import WRITER_MEMORY
 from warehouse.load import load_questions
 from warehouse.observation import Observation
+from warehouse.replay_damage import Damage, damage, record_damage
 from warehouse.replay_opendata import seed_opendata_born, unseed_unread
-from warehouse.staging import arrow_table
+from warehouse.replay_pool import REREAD, Extraction, Extractor, Job, Outcome, Records, outcome
 from warehouse.warc import RecordAt
 
 log = logging.getLogger("anq.reparse")
@@ -53,29 +56,10 @@ log = logging.getLogger("anq.reparse")
 #: The tables a reparse writes itself; every other one is copied as it is.
 REBUILT = ("questions", "question_versions", "archive_damage")
 
-_DAMAGE_TYPES = {
-    "uid": pa.string(),
-    "sha256": pa.string(),
-    "path": pa.string(),
-    "file_offset": pa.int64(),
-    "problem": pa.string(),
-    "found_at": pa.timestamp("us"),
-    "run_id": pa.string(),
-}
-
-#: Reads a page body (bytes, url) as a question, None when it holds none; may raise.
-Extractor = Callable[[bytes, str], Question | None]
-
-
-@dataclass(frozen=True)
-class Damage:
-    """One archived page that could not be read back."""
-
-    uid: str
-    sha256: str
-    path: str
-    offset: int | None
-    problem: str
+#: DuckDB's memory while pages are replayed: a batch at a time needs little, and a
+#: smaller buffer pool keeps the process from growing with the file. The statements
+#: around the replay (whole tables and their indexes at once) get the writer's usual.
+REPLAY_MEMORY = "64MB"
 
 
 @dataclass
@@ -121,23 +105,28 @@ def reparse_file(
     run_id: str,
     legislature: int | None = None,
     batch_size: int = 1000,
+    workers: int = 0,
     progress: Callable[[int], None] = lambda pages: None,
 ) -> ReplayResult:
     """Rebuild ``questions`` and ``question_versions`` of ``db`` from the archive, in a new file.
 
     The caller holds the run lock. The new file replaces ``db`` once checked.
+    ``workers`` processes extract the pages (:mod:`warehouse.replay_pool`; 0:
+    this process), and ``extract`` must then pickle.
     """
     result = ReplayResult()
     pattern = None if legislature is None else f"QANR5L{int(legislature)}Q%"
-    with FreshFile(db, rebuilt=REBUILT) as fresh:
+    with Extraction(extract, workers) as extraction, FreshFile(db, rebuilt=REBUILT) as fresh:
         con = fresh.con
         assert con is not None
         seed_opendata_born(con, pattern)
-        _replay(con, archive, extract, pattern, batch_size, result, progress)
+        con.execute(f"SET memory_limit = '{REPLAY_MEMORY}'")
+        _replay(con, archive, extraction, pattern, batch_size, result, progress)
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
         unseed_unread(con)
         damaged = sorted({d.uid for d in result.damaged})
         _keep_old_rows(con, damaged, pattern, result)
-        _record_damage(con, result.damaged, pattern, run_id)
+        record_damage(con, result.damaged, pattern, run_id)
         _check_every_question_kept(con)
         result.sizes = fresh.commit()
     return result
@@ -146,7 +135,7 @@ def reparse_file(
 def _replay(
     con: duckdb.DuckDBPyConnection,
     archive: RawArchive,
-    extract: Extractor,
+    extraction: Extraction,
     pattern: str | None,
     batch_size: int,
     result: ReplayResult,
@@ -156,11 +145,11 @@ def _replay(
     damaged: set[str] = set()
     pending: Future[object] | None = None
     with con.cursor() as reader, ThreadPoolExecutor(1, thread_name_prefix="anq-replay") as loader:
-        for pages in _fetch_order(reader, pattern, batch_size):
+        for pages in _read(reader, archive, extraction, pattern, batch_size):
             batch = [
                 obs
-                for page in pages
-                if (obs := _observe(archive, extract, page, damaged, result)) is not None
+                for page, found in pages
+                if (obs := _observe(archive, extraction, page, found, damaged, result)) is not None
             ]
             if pending is not None:
                 pending.result()
@@ -169,6 +158,26 @@ def _replay(
             progress(len(pages))
         if pending is not None:
             pending.result()
+
+
+def _read(
+    cur: duckdb.DuckDBPyConnection,
+    archive: RawArchive,
+    extraction: Extraction,
+    pattern: str | None,
+    size: int,
+) -> Iterator[list[tuple[_Page, Outcome]]]:
+    """Each batch of :func:`_fetch_order`, its pages extracted; the next ones already underway."""
+    records = Records()
+    try:
+        numbered = (
+            (n, page) for n, pages in enumerate(_fetch_order(cur, pattern, size)) for page in pages
+        )
+        done = extraction.read(numbered, lambda item: _job(archive, records, item[1]))
+        for _, batch in groupby(done, key=lambda item: item[0][0]):
+            yield [(page, found) for (_, page), found in batch]
+    finally:
+        records.close()
 
 
 def _fetch_order(
@@ -195,42 +204,46 @@ def _fetch_order(
         yield batch
 
 
+def _job(archive: RawArchive, records: Records, page: _Page) -> Job:
+    """The page's record as read at the place its row gives, for a worker to check."""
+    at, record = page.at, None
+    if at is not None and at.offset >= 0:
+        record = records.read(archive.warc_path(page.uid), at.offset, at.length)
+    return (str(page.uid), page.sha256, page.url, record)
+
+
 def _observe(
     archive: RawArchive,
-    extract: Extractor,
+    extraction: Extraction,
     page: _Page,
+    found: Outcome,
     damaged: set[str],
     result: ReplayResult,
 ) -> Observation | None:
     """The page as a fetch would have loaded it; None when it brings no question."""
     uid = str(page.uid)
-    try:
-        body = archive.get(page.uid, page.sha256, page.at)
-    except (ArchiveCorrupt, OSError) as err:
-        damage = _damage(archive, page, err)
-        log.error("%s: archived page %s cannot be read: %s", uid, page.sha256, damage.problem)
-        result.damaged.append(damage)
-        damaged.add(uid)
-        return None
+    if found == REREAD:
+        try:
+            body = archive.get(page.uid, page.sha256, page.at)
+        except (ArchiveCorrupt, OSError) as err:
+            lost = damage(uid, page.sha256, archive.warc_path(page.uid), err)
+            log.error("%s: archived page %s cannot be read: %s", uid, page.sha256, lost.problem)
+            result.damaged.append(lost)
+            damaged.add(uid)
+            return None
+        if uid not in damaged:
+            found = outcome(extraction.extractor, body, page.url)
     if uid in damaged:
         return None  # its rows are kept as they were: no need to read its pages
-    try:
-        question = extract(body, page.url)
-    except Exception as err:
-        log.warning("%s: extraction failed on archived page %s: %s", uid, page.sha256, err)
+    kind, question = found
+    if kind == "error":
+        log.warning("%s: extraction failed on archived page %s: %s", uid, page.sha256, question)
         result.extraction_errors += 1
         return None
-    if question is None or question.uid != uid:
+    if not isinstance(question, Question) or question.uid != uid:
         result.no_question += 1
         return None
     return Observation(page.uid, page.url, page.fetched_at, "question", question)
-
-
-def _damage(archive: RawArchive, page: _Page, err: Exception) -> Damage:
-    if isinstance(err, ArchiveCorrupt):
-        return Damage(err.uid, err.sha256, str(err.path), err.offset, err.problem)
-    problem = "not in the archive" if isinstance(err, FileNotFoundError) else str(err)
-    return Damage(str(page.uid), page.sha256, str(archive.warc_path(page.uid)), None, problem)
 
 
 _KEEP = f"""
@@ -269,31 +282,6 @@ def _keep_old_rows(
     )
     con.execute(_KEEP)
     con.execute("COMMIT")
-
-
-def _record_damage(
-    con: duckdb.DuckDBPyConnection, damage: list[Damage], pattern: str | None, run_id: str
-) -> None:
-    """This run's findings, and the earlier ones outside the legislature it replayed."""
-    con.execute(
-        f"INSERT INTO archive_damage SELECT * FROM {SOURCE}.pipeline.archive_damage "
-        "WHERE $1::VARCHAR IS NOT NULL AND uid NOT LIKE $1",
-        [pattern],
-    )
-    if not damage:
-        return
-    found_at = utcnow()
-    rows = [
-        {**vars(d), "file_offset": d.offset, "found_at": found_at, "run_id": run_id} for d in damage
-    ]
-    con.register("stage_damage", arrow_table(rows, _DAMAGE_TYPES))
-    try:
-        con.execute(
-            "INSERT INTO archive_damage (uid, sha256, path, file_offset, problem, found_at, run_id)"
-            " SELECT uid, sha256, path, file_offset, problem, found_at, run_id FROM stage_damage"
-        )
-    finally:
-        con.unregister("stage_damage")
 
 
 def _check_every_question_kept(con: duckdb.DuckDBPyConnection) -> None:

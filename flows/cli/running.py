@@ -2,8 +2,8 @@
 
 Prefect is imported only here, and only once the options are known good. The
 flow reports to the Prefect API of ``PREFECT_API_URL`` when it is set (a
-running ``prefect server start``: the fast path), else Prefect starts its own
-temporary one for the command's length, as it does by default.
+running ``prefect server start``: the fast path), else to a temporary one
+that :mod:`flows.api` starts in a child process for the command's length.
 """
 
 from __future__ import annotations
@@ -78,14 +78,16 @@ def _check_reachable(settings: Settings, site: str) -> None:
 
 def _start(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     """The flow's summary, once its run completed; :class:`Fail` otherwise."""
+    from flows.api import prefect_api
     from flows.cli.console import progress_bar
 
     for key, value in PREFECT_DEFAULTS.items():  # before anything imports Prefect
         os.environ.setdefault(key, value)
     try:
-        flow = getattr(importlib.import_module(f"flows.{name}"), name)
-        with progress_bar():
-            state = flow(**kwargs, return_state=True)
+        with prefect_api():  # a temporary API starts in a child before Prefect is imported
+            flow = getattr(importlib.import_module(f"flows.{name}"), name)
+            with progress_bar():
+                state = flow(**kwargs, return_state=True)
         if not state.is_completed():
             raise Fail(EXIT_FAILED, f"{name} run failed: {_one_line(state.message)}")
         summary: dict[str, Any] = state.result()

@@ -1,0 +1,61 @@
+"""The temporary Prefect API anq runs in a child process (``flows/api.py``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows import api
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_users_api_url_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: api.ApiChild) -> None:
+        raise AssertionError("no temporary API when PREFECT_API_URL is set")
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setattr(api.ApiChild, "start", refuse)
+    with api.prefect_api():
+        assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:9/api"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_api_child_dies_with_a_killed_command(tmp_path: Path) -> None:
+    script = (
+        "import os, signal\n"
+        "from flows.api import ApiChild\n"
+        "child = ApiChild()\n"
+        "child.start()\n"
+        "print(child.proc.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == -signal.SIGKILL
+    pid = int(done.stdout.split()[0])
+    try:
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
