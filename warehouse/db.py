@@ -153,8 +153,10 @@ def session(
         con.close()
 
 
-#: DuckDB buffer pool of the run's writer connection.
-WRITER_MEMORY = "64MB"
+#: DuckDB buffer pool of the statements that copy whole tables and build their
+#: indexes at once (compact, reparse's fresh file). A run's batch loads get
+#: RUN_MEMORY, as its other connections do.
+WRITER_MEMORY = "128MB"
 
 
 class Writer:
@@ -192,10 +194,7 @@ class Writer:
         with self._lock:
             self._cancel_timer()
             if self._con is None:
-                self._con = connect(self.path, wait=self.wait)
-                # Batches are small: a bounded buffer pool keeps a long run's memory
-                # flat as the file grows (DuckDB's default is 80% of the machine).
-                self._con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
+                self._con = connect(self.path, wait=self.wait)  # RUN_MEMORY: batches are small
                 self._opened_at = time.monotonic()
             try:
                 yield self._con
