@@ -1,5 +1,6 @@
 """The open-data side of the warehouse: records loaded, questions bootstrapped, pages made
-due, and the two sources reconciled. Only SQL here; the flow decides when to call what.
+due (the two sources are reconciled in ``warehouse.agreement``). Only SQL here; the flow
+decides when to call what.
 
 Decisions where the contract is silent:
 
@@ -28,11 +29,6 @@ from extractors.model import QUESTION_COLUMNS
 from extractors.opendata.record import RECORD_COLUMNS
 from warehouse import policy
 from warehouse.staging import QUESTION_TYPES, arrow_table, q
-
-#: A field agreeing on fewer than this share of compared uids raises the drift alarm.
-AGREEMENT_FLOOR = 0.95
-#: ... once at least this many uids are compared (a handful of disagreements is news, not drift).
-AGREEMENT_MIN_COMPARED = 20
 
 _TS = pa.timestamp("us")
 _RECORD_EXTRA = ("closure_code", "closure_label", "record_hash", "content_hash", "state_hash",
@@ -248,49 +244,3 @@ def mark_due(
     params = {"leg": legislature, "type": type_, "loaded": loaded, "now": now,
               "retry": int(policy.OPENDATA_RETRY.total_seconds() * 1_000_000)}  # fmt: skip
     return _count(con.execute(MARK_DUE, params))
-
-
-# -- reconciliation ----------------------------------------------------------------------
-
-#: Rows read from a page's template generation but still marked 'opendata' (a load path
-#: that does not set ``source``): the template says the page was read.
-HEAL_SOURCE = (
-    "UPDATE questions SET source = 'page' WHERE source = 'opendata' AND template <> 'opendata'"
-)
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """One field: uids whose page and record both hold it, and how many agree."""
-
-    field: str
-    compared: int
-    agreeing: int
-
-    @property
-    def share(self) -> float:
-        return self.agreeing / self.compared if self.compared else 1.0
-
-    @property
-    def alarming(self) -> bool:
-        return self.compared >= AGREEMENT_MIN_COMPARED and self.share < AGREEMENT_FLOOR
-
-
-def agreement(con: duckdb.DuckDBPyConnection) -> list[Agreement]:
-    """Per-field agreement between the pages read and the open data, by field name."""
-    rows = con.execute(
-        "SELECT field, compared, agreeing FROM opendata_agreement ORDER BY field"
-    ).fetchall()
-    return [Agreement(str(f), int(c), int(a)) for f, c, a in rows]
-
-
-def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Agreement]:
-    """Heal ``source``, compute the per-field agreement and keep it for the run."""
-    con.execute(HEAL_SOURCE)
-    found = agreement(con)
-    if found:
-        con.executemany(
-            "INSERT OR REPLACE INTO opendata_agreement_runs VALUES (?, ?, ?, ?)",
-            [[run_id, a.field, a.compared, a.agreeing] for a in found],
-        )
-    return found
