@@ -65,11 +65,13 @@ def _counts() -> str:
 
 _SLICE = "WHERE legislature = $leg AND type = $type AND number >= $lo AND number < $lo + $span"
 _READ = " AND template IS DISTINCT FROM 'opendata'"
+_PAIRED = " AND uid IN (SELECT uid FROM questions " + _SLICE + _READ + ")"
 #: One row for one slice of uids: compared then agreeing, for each field of :data:`COMPARED`
-#: (each side materialised, else DuckDB joins the whole rows and normalises after the join).
+#: (each side materialised, else DuckDB joins the whole rows and normalises after the join;
+#: a record is normalised only when its page was read).
 AGREEMENT_COUNTS = f"""
 WITH p AS MATERIALIZED ({_side("questions", _SLICE + _READ)}),
-     o AS MATERIALIZED ({_side("opendata_records", _SLICE)})
+     o AS MATERIALIZED ({_side("opendata_records", _SLICE + _PAIRED)})
 SELECT {_counts()}
 FROM p JOIN o ON o.uid = p.uid
 """

@@ -67,13 +67,17 @@ class ArchiveState:
 
 
 def load_records(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Merge one batch of mapped records (one transaction; the last of a uid wins)."""
+    """Merge one batch of mapped records (one transaction; the last of a uid wins).
+
+    The batch is staged in the C allocator's memory: pyarrow's own pool keeps what each
+    batch freed, 10-15 MB more at the load's peak (docs/benchmarks.md, "Open data").
+    """
     unique = list({row["uid"]: row for row in rows}.values())
     if not unique:
         return
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("stage_od", arrow_table(unique, STAGE_RECORD))
+        con.register("stage_od", arrow_table(unique, STAGE_RECORD, pa.system_memory_pool()))
         con.execute(MERGE_RECORDS)
         con.execute("COMMIT")
     except BaseException:
