@@ -7,7 +7,7 @@ For each configured legislature and type that has an archive
 ``opendata_archives``), its records streamed into ``opendata_records`` in batches,
 the questions the warehouse lacks added (``source = 'opendata'``), and the pages the
 archive shows changed made due. Then the two sources are reconciled: per-field
-agreement, kept per run, with a drift alarm below ``warehouse.opendata.AGREEMENT_FLOOR``.
+agreement, kept per run, with a drift alarm below ``warehouse.agreement.AGREEMENT_FLOOR``.
 
 :func:`opendata_step` is the same work for a flow that already holds a run (``sync``).
 """
@@ -30,8 +30,9 @@ from flows.config import Settings
 from flows.opendata_load import ArchiveLoad, stream_archive
 from flows.runner import Run, RunFailed, open_run
 from flows.tasks import prefect_run_id, settings_from
+from warehouse import agreement
 from warehouse import opendata as od
-from warehouse.db import READER_MEMORY, session
+from warehouse.db import session
 
 log = logging.getLogger("anq.opendata")
 
@@ -40,6 +41,10 @@ log = logging.getLogger("anq.opendata")
 MAX_ARCHIVE_BYTES = 512_000_000
 #: An archive is one long answer: more patience than for a page.
 ARCHIVE_TIMEOUT = 120.0
+#: DuckDB's buffer pool for the reconciliation: the normalising of long texts needs more
+#: than a load's batch; DuckDB's default (80% of the machine) let it take hundreds of MB
+#: (docs/benchmarks.md, "Open data").
+RECONCILE_MEMORY = "48MB"
 
 
 @dataclass
@@ -123,19 +128,17 @@ def refresh(run_id: str, settings: Settings) -> OpenDataSummary:
             _one_archive(client, arc, run_id, settings, summary)
         summary.requests = client.requests_made
     with session(settings.db) as con:
-        # The comparison's fifteen branches need more than a run's cap (64 MB runs out
-        # on twenty questions); the read-only commands' cap runs it at 400,000.
-        con.execute(f"SET memory_limit = '{READER_MEMORY}'")
-        found = od.reconcile(con, run_id)
-        summary.discrepancies = _scalar(con, "SELECT count(*) FROM discrepancies")
+        con.execute(f"SET memory_limit = '{RECONCILE_MEMORY}'")
+        found = agreement.reconcile(con, run_id)
         con.execute(
             "UPDATE runs SET requests = requests + ?, failures = failures + ? WHERE run_id = ?",
             [summary.requests, summary.record_failures, run_id],
         )
+    summary.discrepancies = agreement.discrepancies(found)
     summary.agreement = {a.field: round(a.share, 4) for a in found}
     summary.alarms = [
         f"open data: {a.field} agrees on {a.share:.1%} of {a.compared} questions "
-        f"(floor {od.AGREEMENT_FLOOR:.0%})"
+        f"(floor {agreement.AGREEMENT_FLOOR:.0%})"
         for a in found
         if a.alarming
     ]
@@ -250,8 +253,3 @@ def _http_date(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         return parsed
     return parsed.astimezone(UTC).replace(tzinfo=None)
-
-
-def _scalar(con: Any, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row is not None else 0

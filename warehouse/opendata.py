@@ -1,5 +1,6 @@
 """The open-data side of the warehouse: records loaded, questions bootstrapped, pages made
-due, and the two sources reconciled. Only SQL here; the flow decides when to call what.
+due (the two sources are reconciled in ``warehouse.agreement``). Only SQL here; the flow
+decides when to call what.
 
 Decisions where the contract is silent:
 
@@ -28,11 +29,6 @@ from extractors.model import QUESTION_COLUMNS
 from extractors.opendata.record import RECORD_COLUMNS
 from warehouse import policy
 from warehouse.staging import QUESTION_TYPES, arrow_table, q
-
-#: A field agreeing on fewer than this share of compared uids raises the drift alarm.
-AGREEMENT_FLOOR = 0.95
-#: ... once at least this many uids are compared (a handful of disagreements is news, not drift).
-AGREEMENT_MIN_COMPARED = 20
 
 _TS = pa.timestamp("us")
 _RECORD_EXTRA = ("closure_code", "closure_label", "record_hash", "content_hash", "state_hash",
@@ -71,13 +67,17 @@ class ArchiveState:
 
 
 def load_records(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Merge one batch of mapped records (one transaction; the last of a uid wins)."""
+    """Merge one batch of mapped records (one transaction; the last of a uid wins).
+
+    The batch is staged in the C allocator's memory: pyarrow's own pool keeps what each
+    batch freed, 10-15 MB more at the load's peak (docs/benchmarks.md, "Open data").
+    """
     unique = list({row["uid"]: row for row in rows}.values())
     if not unique:
         return
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("stage_od", arrow_table(unique, STAGE_RECORD))
+        con.register("stage_od", arrow_table(unique, STAGE_RECORD, pa.system_memory_pool()))
         con.execute(MERGE_RECORDS)
         con.execute("COMMIT")
     except BaseException:
@@ -248,49 +248,3 @@ def mark_due(
     params = {"leg": legislature, "type": type_, "loaded": loaded, "now": now,
               "retry": int(policy.OPENDATA_RETRY.total_seconds() * 1_000_000)}  # fmt: skip
     return _count(con.execute(MARK_DUE, params))
-
-
-# -- reconciliation ----------------------------------------------------------------------
-
-#: Rows read from a page's template generation but still marked 'opendata' (a load path
-#: that does not set ``source``): the template says the page was read.
-HEAL_SOURCE = (
-    "UPDATE questions SET source = 'page' WHERE source = 'opendata' AND template <> 'opendata'"
-)
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """One field: uids whose page and record both hold it, and how many agree."""
-
-    field: str
-    compared: int
-    agreeing: int
-
-    @property
-    def share(self) -> float:
-        return self.agreeing / self.compared if self.compared else 1.0
-
-    @property
-    def alarming(self) -> bool:
-        return self.compared >= AGREEMENT_MIN_COMPARED and self.share < AGREEMENT_FLOOR
-
-
-def agreement(con: duckdb.DuckDBPyConnection) -> list[Agreement]:
-    """Per-field agreement between the pages read and the open data, by field name."""
-    rows = con.execute(
-        "SELECT field, compared, agreeing FROM opendata_agreement ORDER BY field"
-    ).fetchall()
-    return [Agreement(str(f), int(c), int(a)) for f, c, a in rows]
-
-
-def reconcile(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Agreement]:
-    """Heal ``source``, compute the per-field agreement and keep it for the run."""
-    con.execute(HEAL_SOURCE)
-    found = agreement(con)
-    if found:
-        con.executemany(
-            "INSERT OR REPLACE INTO opendata_agreement_runs VALUES (?, ?, ?, ?)",
-            [[run_id, a.field, a.compared, a.agreeing] for a in found],
-        )
-    return found

@@ -80,10 +80,18 @@ STAGE_FAILURE = {
 }
 
 
-def arrow_table(rows: Sequence[dict[str, Any]], types: dict[str, pa.DataType]) -> pa.Table:
-    """Rows as an Arrow table with explicit types (an empty batch keeps its schema)."""
+def arrow_table(
+    rows: Sequence[dict[str, Any]],
+    types: dict[str, pa.DataType],
+    memory_pool: pa.MemoryPool | None = None,
+) -> pa.Table:
+    """Rows as an Arrow table with explicit types (an empty batch keeps its schema), in
+    ``memory_pool`` (default: pyarrow's)."""
     return pa.table(
-        {name: pa.array([row.get(name) for row in rows], type=t) for name, t in types.items()}
+        {
+            name: pa.array([row.get(name) for row in rows], type=t, memory_pool=memory_pool)
+            for name, t in types.items()
+        }
     )
 
 
