@@ -17,7 +17,7 @@ from tests.opendata.dump import record_for
 from tests.warehouse.conftest import T0, answered, question, seen
 from warehouse import agreement as ag
 from warehouse import opendata as od
-from warehouse.db import connect
+from warehouse.db import READER_MEMORY, connect
 from warehouse.load import load_batch
 from warehouse.runs import start_run
 from warehouse.staging import QUESTION_TYPES
@@ -80,6 +80,7 @@ def _other(con: duckdb.DuckDBPyConnection, field: str) -> str:
 
 
 def _view(con: duckdb.DuckDBPyConnection) -> tuple[list[ag.Agreement], int]:
+    con.execute(f"SET memory_limit = '{READER_MEMORY}'")  # as `anq stats` reads the views
     rows = con.execute("SELECT field, compared, agreeing FROM opendata_agreement ORDER BY field")
     found = [ag.Agreement(str(f), int(c), int(a)) for f, c, a in rows.fetchall()]
     count = con.execute("SELECT count(*) FROM discrepancies").fetchone()
