@@ -51,11 +51,14 @@ RECORDED = {
 
 #: ``anq reparse`` with the extractor "fixed": the drift guard that refused an
 #: answered QE without answer text is relaxed (as a maintainer would after
-#: checking the site), then the real command runs.
+#: checking the site), then the real command runs. The fix is patched into this
+#: process only, so the replay extracts here rather than in worker processes.
 FIXED_REPARSE = """
 import sys
 import extractors.pages.dyn_current as dyn
+import flows.reparse
 dyn.check_answer = lambda uid, answered, text: None
+flows.reparse.extraction_workers = lambda: 0
 from flows.cli import main
 raise SystemExit(main(["reparse", "--db", sys.argv[1]]))
 """
