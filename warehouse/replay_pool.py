@@ -1,7 +1,7 @@
 """``anq reparse``: archived pages unzipped and extracted in worker processes.
 
 The extractor is most of a replay's CPU, so it runs in ``workers`` processes
-(it pays in ``bench/bench_reparse.py``). The main process reads each page's
+(measured in ``bench/bench_reparse.py``). The main process reads each page's
 WARC record at the place ``raw_pages`` gives (the gzip member, a few KB) and
 ships those bytes; a worker unzips the record, checks that it is whole and the
 record of the page asked for, runs the extractor on its body and sends the
@@ -18,8 +18,11 @@ for. Only a record rewritten on purpose, CRC and all, could hold another
 body; ``anq verify-archive`` recomputes both digests of every record.
 
 Workers are spawned fresh and import this module, the extractors and the WARC
-format: no Prefect, no DuckDB. At most ``ahead`` chunks of ``chunk`` pages are
-in flight, so memory does not grow with the archive.
+format: no Prefect, no DuckDB. As with any spawned process they also import
+the script that started the run (the ``anq`` command's is guarded): a script
+that runs a replay keeps its work under ``if __name__ == "__main__":``. At
+most ``ahead`` chunks of ``chunk`` pages are in flight, so memory does not
+grow with the archive.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def read_question(body: bytes, url: str) -> Question | None:
 
 
 #: One page for a worker: uid, sha256, url, and its record as read at its place (None:
-#: none could be read). A plain tuple: it pickles 20 times faster than a dataclass.
+#: none could be read). A plain tuple: it pickles far faster than a dataclass.
 Job = tuple[str, str, str, bytes | None]
 
 
