@@ -64,6 +64,9 @@ def stream_archive(
         records += _flush(con, rows)
         od.record_failures(con, failures)
         failed = len(failures)
+        # Reloaded records left as pending updates made the bootstrap's scan of the table
+        # run out of the pool (15,000 records read as pages); written out, it reads them.
+        con.execute("CHECKPOINT")
         added, followed = od.bootstrap(con, arc.legislature, arc.type, now, now)
         due = od.mark_due(con, arc.legislature, arc.type, now, now)
     return ArchiveLoad(records, failed, added, followed, due)

@@ -1,5 +1,5 @@
 """The records of one archive, streamed: zip members one at a time, never the whole
-archive decompressed in memory.
+archive decompressed in memory, nor its directory held (:mod:`extractors.opendata.zipread`).
 
 Two layouts are read:
 
@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
+from zipfile import BadZipFile
+
+from extractors.opendata.zipread import Member, members, open_member, read_member
 
 #: Largest member decoded in one piece (the wrapped list form only).
 WHOLE_MEMBER_CAP = 256_000_000
@@ -50,26 +52,24 @@ class RecordItem:
 def iter_records(fileobj: IO[bytes]) -> Iterator[RecordItem]:
     """Every record of the zip in ``fileobj``, member by member, in archive order."""
     try:
-        archive = zipfile.ZipFile(fileobj)
-    except zipfile.BadZipFile as err:
+        entries = members(fileobj)
+    except BadZipFile as err:
         raise ArchiveFormatError(f"not a zip archive: {err}") from None
-    with archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            yield from _member(archive, info)
+    for entry in entries:
+        if not entry.is_dir():
+            yield from _member(fileobj, entry)
 
 
-def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[RecordItem]:
-    name = info.filename
+def _member(fileobj: IO[bytes], info: Member) -> Iterator[RecordItem]:
+    name = info.name
     try:
-        if info.file_size <= SMALL_MEMBER:  # one question per file: read it whole, cheaply
-            body = archive.read(info).decode("utf-8-sig")
+        if info.size <= SMALL_MEMBER:  # one question per file: read it whole, cheaply
+            body = read_member(fileobj, info).decode("utf-8-sig")
             head = body.lstrip()[:1]
             if head == "{":
                 yield from _object_member(name, info, body)
                 return
-        with archive.open(info) as raw:
+        with open_member(fileobj, info) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig")
             head = _peek(text)
             if head == "[":
@@ -78,7 +78,7 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[RecordI
                 yield from _object_member(name, info, head + text.read())
             else:
                 raise ArchiveFormatError(f"{name}: neither a record nor a list of records")
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, EOFError) as err:
+    except (BadZipFile, OSError, UnicodeDecodeError, EOFError) as err:
         yield RecordItem(name, 0, None, f"unreadable member: {err}")
 
 
@@ -90,9 +90,9 @@ def _peek(text: IO[str]) -> str:
             return ch
 
 
-def _object_member(name: str, info: zipfile.ZipInfo, body: str) -> Iterator[RecordItem]:
-    if info.file_size > WHOLE_MEMBER_CAP:
-        raise ArchiveFormatError(f"{name}: {info.file_size} bytes, over the decoding cap")
+def _object_member(name: str, info: Member, body: str) -> Iterator[RecordItem]:
+    if info.size > WHOLE_MEMBER_CAP:
+        raise ArchiveFormatError(f"{name}: {info.size} bytes, over the decoding cap")
     try:
         data = json.loads(body)
     except json.JSONDecodeError as err:
