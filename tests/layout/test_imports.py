@@ -27,7 +27,9 @@ def _modules(package: str) -> list[str]:
 
 
 def _imported_by(module: str) -> set[str]:
-    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    # a None entry is a module blocked from loading, not one loaded
+    loaded = "sorted(m for m, v in sys.modules.items() if v is not None)"
+    code = f"import json, sys; import {module}; print(json.dumps({loaded}))"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -94,3 +96,15 @@ def test_no_import_cycle() -> None:
                 elif nxt not in path and len(path) < 8:
                     stack.append((nxt, [*path, nxt]))
     assert not cycles, "\n".join(sorted(set(cycles))[:10])
+
+
+#: What ``anq fetch`` loads before its first request (robots.txt) must stay small:
+#: everything else loads during the pacer's wait for the page.
+BEFORE_FIRST_REQUEST = "flows.cli, flows.cli.running, extractors.http.client"
+
+
+@pytest.mark.parametrize(
+    "heavy", ["duckdb", "prefect", "extractors.pages", "flows.runner", "pygments", "httpx._main"]
+)
+def test_first_request_waits_for_little(heavy: str) -> None:
+    assert heavy not in _imported_by(BEFORE_FIRST_REQUEST)
