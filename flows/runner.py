@@ -48,6 +48,7 @@ class Run:
         flow: str,
         settings: Settings,
         run_id: str,
+        writer: Writer,
         pipeline: Pipeline | None,
         loader: Loader | None = None,
         on_stop: Callable[[RunStopped], None] | None = None,
@@ -55,6 +56,7 @@ class Run:
         self.flow = flow
         self.settings = settings
         self.run_id = run_id
+        self.writer = writer
         self.pipeline = pipeline
         self.loader = loader
         self.on_stop = on_stop
@@ -90,9 +92,9 @@ class Run:
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to query the warehouse, once every batch so far is loaded."""
+        """The run's connection to the warehouse, once every batch so far is loaded."""
         self.flush()
-        with session(self.settings.db) as con:
+        with self.writer.connection() as con:
             yield con
 
     def summary(self) -> dict[str, Any]:
@@ -176,10 +178,12 @@ def open_run(
             pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
         end = _ender(settings, flow, run_id, loader, writer, stopper, copy)
-        run = Run(flow, settings, run_id, pipeline, loader, on_stop=end)
+        run = Run(flow, settings, run_id, writer, pipeline, loader, on_stop=end)
         try:
             yield run
             run.flush()
+            with run.reading() as con:
+                alarms, report = _record_end(con, run)
         except BaseException as err:
             end(err)
             raise
@@ -187,18 +191,24 @@ def open_run(
             _close(loader, writer)
             if own and client is not None:
                 client.close()
-        with session(settings.db) as con:  # one connection for the run's own records
-            alarms = reporting.drift_alarms(con, run_id, run.totals)
-            report = reporting.run_report(con, flow, run_id, run.totals, alarms)
-            report += "".join(run.report_sections)
-            state, message = ("failed", "; ".join(alarms)) if alarms else ("completed", None)
-            finish_run(con, run_id, state, message=message, report=report)
         if alarms:
-            notify_failure(flow, run_id, state, message, settings.notify_block)
+            notify_failure(flow, run_id, "failed", "; ".join(alarms), settings.notify_block)
         copy.publish()  # before anyone is told the run ended: the CLI's summary, Prefect
         (report_to or reporting.publish)(flow, run_id, report)
         if alarms:
             raise RunFailed("; ".join(alarms))
+
+
+def _record_end(con: duckdb.DuckDBPyConnection, run: Run) -> tuple[list[str], str]:
+    """Check the run for drift and record how it ended, with its report; (alarms, report)."""
+    from flows.report import run_report as reporting
+
+    alarms = reporting.drift_alarms(con, run.run_id, run.totals)
+    report = reporting.run_report(con, run.flow, run.run_id, run.totals, alarms)
+    report += "".join(run.report_sections)
+    state, message = ("failed", "; ".join(alarms)) if alarms else ("completed", None)
+    finish_run(con, run.run_id, state, message=message, report=report)
+    return alarms, report
 
 
 def _ender(

@@ -72,11 +72,16 @@ def command(name: str, summary: str) -> Callable[[Callable[..., int]], click.Com
 def settings_for(name: str, flags: dict[str, Any]) -> Settings:
     """Resolve and check a command's options; raises :class:`ConfigError`."""
     settings = resolve({key: value or None for key, value in flags.items()}, command=name)
+    check_paths(name, settings, flags)
+    return settings
+
+
+def check_paths(name: str, settings: Settings, flags: dict[str, Any]) -> None:
+    """Refuse a ``--db`` or ``--archive`` the command cannot use; raises :class:`ConfigError`."""
     writing = name in LOADING
     check_db(settings.db, origin(OPTIONS["db"], flags.get("db")), writing=writing)
     if writing:
         check_archive(settings.archive, origin(OPTIONS["archive"], flags.get("archive")))
-    return settings
 
 
 @command("sync", "The nightly job: discover new questions, refresh the open ones that are due "
@@ -116,14 +121,24 @@ def backfill(
 @click.option("--force", is_flag=True, help="no conditional request: download again")
 def fetch(uids: tuple[str, ...], force: bool, as_json: bool, **flags: Any) -> int:
     from extractors.uid import InvalidUid, parse_uid
-    from flows.cli.running import run_flow
+    from flows.cli.running import direct_client, run_flow
 
     try:
         parsed = [str(parse_uid(uid)) for uid in uids]
     except InvalidUid as err:
         raise ConfigError(str(err)) from None
-    settings = settings_for("fetch", flags)
-    return run_flow("fetch", {"uids": parsed, "force": force}, settings, as_json=as_json)
+    settings = resolve({key: value or None for key, value in flags.items()}, command="fetch")
+    # robots.txt before the paths' checks, which load DuckDB: the set-up overlaps the
+    # pacer's wait for the page (checks still come before anything is written)
+    client = direct_client("fetch", settings)
+    try:
+        check_paths("fetch", settings, flags)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    params = {"uids": parsed, "force": force}
+    return run_flow("fetch", params, settings, as_json=as_json, client=client)
 
 
 @command("opendata", "Load the Assembly's open-data archives: add the questions the "

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, Fail
 from flows.config import Settings, as_options
 from flows.prefect_rest import PrefectApiError, api_url, recorded_run
+
+if TYPE_CHECKING:
+    from extractors.http.client import PoliteClient
 
 #: Commands that, against a running Prefect server, record their flow run through its
 #: REST API instead of importing Prefect's client (seconds of CPU): the one people
@@ -40,21 +43,25 @@ def run_flow(
     as_json: bool,
     network: bool = True,
     site: str | None = None,
+    client: PoliteClient | None = None,
 ) -> int:
     """Run ``flows.<name>.<name>`` on its ``params`` and the run options; print the summary.
 
     ``site``: the address that must answer at start (default: the page site).
+    ``client``: :func:`direct_client`'s, when the caller asked for it early (closed here).
     """
+    kwargs = {**params, "options": as_options(settings)}
+    api = api_url()
+    if client is None:
+        client = direct_client(name, settings)
     from flows.cli.console import print_summary
     from flows.runner import hold_run_lock
     from warehouse.db import RunLocked
 
-    kwargs = {**params, "options": as_options(settings)}
-    api = api_url()
     try:
         with hold_run_lock(settings.db):
-            if name in DIRECT and api is not None:
-                summary = _start_direct(name, api, kwargs, settings)
+            if client is not None and api is not None:
+                summary = _start_direct(name, api, kwargs, settings, client)
             else:
                 if network:
                     _check_reachable(settings, site or settings.base_url)
@@ -62,18 +69,47 @@ def run_flow(
     except RunLocked as err:
         message = f"{settings.db} is being written by another anq run ({err})"
         raise Fail(EXIT_LOCKED, message) from None
+    finally:
+        if client is not None:
+            client.close()
     print_summary(summary, as_json=as_json)
     return 0
 
 
 def _check_reachable(settings: Settings, site: str) -> None:
-    from extractors.http.client import PoliteClient, Unreachable
+    from extractors.http.client import PoliteClient
 
     with PoliteClient(site, rate=None, limits=settings.limits) as client:
-        try:
-            client.check_reachable()
-        except Unreachable as err:
-            raise Fail(EXIT_UNREACHABLE, str(err)) from None
+        _answers(client)
+
+
+def direct_client(name: str, settings: Settings) -> PoliteClient | None:
+    """The page site's client for a run of ``name`` in this process (:data:`DIRECT`, a
+    running server), once the site answered robots.txt; None for the other runs.
+
+    Asked for before anything else is loaded: the set-up then overlaps the pacer's
+    wait for the first page.
+    """
+    from extractors.http.client import PoliteClient
+
+    if name not in DIRECT or api_url() is None:
+        return None
+    client = PoliteClient(settings.base_url, rate=settings.rate, limits=settings.limits)
+    try:
+        _answers(client)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _answers(client: PoliteClient) -> None:
+    from extractors.http.client import Unreachable
+
+    try:
+        client.check_reachable()
+    except Unreachable as err:
+        raise Fail(EXIT_UNREACHABLE, str(err)) from None
 
 
 def _start(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -100,22 +136,14 @@ def _start(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_direct(
-    name: str, api: str, kwargs: dict[str, Any], settings: Settings
+    name: str, api: str, kwargs: dict[str, Any], settings: Settings, client: PoliteClient
 ) -> dict[str, Any]:
-    """``fetch``'s work in this process, its flow run recorded at ``api``.
+    """``fetch``'s work in this process on ``client``, its flow run recorded at ``api``."""
+    from flows.cli.console import progress_bar
+    from flows.named import fetch_named
+    from flows.report.run_report import artifact_key
 
-    One client checks that the site answers and then serves the run, so
-    robots.txt is read once and the pacer counts from that first request.
-    """
-    from extractors.http.client import PoliteClient, Unreachable
-
-    client = PoliteClient(settings.base_url, rate=settings.rate, limits=settings.limits)
     try:
-        client.check_reachable()  # first: the rest of the set-up then overlaps the pacer's wait
-        from flows.cli.console import progress_bar
-        from flows.named import fetch_named
-        from flows.report.run_report import artifact_key
-
         with recorded_run(api, name, kwargs) as flow_run, progress_bar():
 
             def report_to(flow: str, run_id: str, report: str) -> None:
@@ -125,8 +153,6 @@ def _start_direct(
                 kwargs["uids"], kwargs["force"], settings, kwargs,
                 prefect_flow_run_id=flow_run.id, report_to=report_to, client=client,
             )  # fmt: skip
-    except Unreachable as err:
-        raise Fail(EXIT_UNREACHABLE, str(err)) from None
     except PrefectApiError as err:
         raise Fail(EXIT_FAILED, f"{name} could not run: {_one_line(err)}") from None
     except Exception as err:
@@ -136,8 +162,6 @@ def _start_direct(
         known = isinstance(err, RunFailed | RunStopped)
         message = str(err) if known else f"{type(err).__name__}: {err}"
         raise Fail(EXIT_FAILED, f"{name} run failed: {_one_line(message)}") from None
-    finally:
-        client.close()
 
 
 def _one_line(text: object) -> str:
