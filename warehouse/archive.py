@@ -247,7 +247,7 @@ class RawArchive:
             legacy = self.path(uid, key[1])
             return checked_body(legacy.read_bytes(), *key, legacy, None)
         try:
-            data = packs.read_data(pack, *found)
+            data = warcfile.read_at(pack, *found)
         except EOFError as err:
             raise ArchiveCorrupt(*key, pack, found[0], str(err)) from err
         return checked_body(data, *key, pack, found[0])

@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from warehouse.warcfile import Index
+from warehouse.warcfile import Index, next_mark
 
 MAGIC = b"ANQPACK1 "
 _MAX_HEADER = 160  # magic + uid (<= 24) + sha256 (64) + length + separators
-_READ = 1 << 16
 
 
 #: The same index as a WARC file's: the data offset and length of each (uid, sha256).
@@ -71,7 +70,7 @@ def walk(handle: BinaryIO, offset: int, size: int) -> Iterator[Piece]:
                 offset = end
                 continue
         # A torn or damaged record: the next one starts at the next mark.
-        resume = _next_mark(handle, offset + 1, size)
+        resume = next_mark(handle, offset + 1, size, MAGIC)
         yield None, offset, offset, resume - offset
         offset = resume
 
@@ -96,25 +95,3 @@ def _header(head: bytes) -> tuple[tuple[str, str], int, int] | None:
 def _starts_record(handle: BinaryIO, offset: int) -> bool:
     handle.seek(offset)
     return handle.read(len(MAGIC)) == MAGIC
-
-
-def _next_mark(handle: BinaryIO, offset: int, size: int) -> int:
-    """The offset of the next header mark at or after ``offset`` (``size`` if none)."""
-    while offset < size:
-        handle.seek(offset)
-        block = handle.read(_READ + len(MAGIC))
-        found = block.find(MAGIC)
-        if found >= 0:
-            return offset + found
-        offset += _READ
-    return size
-
-
-def read_data(path: Path, start: int, length: int) -> bytes:
-    """The gzip bytes of one record."""
-    with path.open("rb") as handle:
-        handle.seek(start)
-        data = handle.read(length)
-    if len(data) != length:
-        raise EOFError(f"{path}: record at {start} is cut short")
-    return data

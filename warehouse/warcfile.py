@@ -114,7 +114,7 @@ def walk(handle: BinaryIO, offset: int, size: int) -> Iterator[Piece]:
                 offset = end
                 continue
         # A torn or damaged record: the next one starts at the next mark.
-        resume = _next_mark(handle, offset + 1, size)
+        resume = next_mark(handle, offset + 1, size, MARK)
         yield None, offset, resume - offset
         offset = resume
 
@@ -142,12 +142,12 @@ def _followed(handle: BinaryIO, offset: int, length: int) -> bool:
     return inflate.eof and not inflate.unused_data
 
 
-def _next_mark(handle: BinaryIO, offset: int, size: int) -> int:
-    """The offset of the next member mark at or after ``offset`` (``size`` if none)."""
+def next_mark(handle: BinaryIO, offset: int, size: int, mark: bytes) -> int:
+    """The offset of the next ``mark`` at or after ``offset`` (``size`` if none)."""
     while offset < size:
         handle.seek(offset)
-        block = handle.read(_READ + len(MARK))
-        found = block.find(MARK)
+        block = handle.read(_READ + len(mark))
+        found = block.find(mark)
         if found >= 0:
             return offset + found
         offset += _READ
