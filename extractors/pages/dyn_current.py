@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from extractors.model import ANSWERED, ExtractionError, Question
-from extractors.pages.common import author_id, resolve_uid, split_author
+from extractors.pages.common import author_id, regular_spans, resolve_uid, split_author
 from extractors.pages.dates import labelled_date, parse_date, parse_jo_page
 from extractors.pages.labels import (
     LabelIndex,
@@ -141,7 +141,7 @@ def key_data(
     for label, p in rows:
         if not label:
             continue
-        values = [c for c in p.css("span._regular")]
+        values = regular_spans(p)
         pairs.append((label, values[0] if len(values) == 1 else p))
     return LabelIndex(pairs)
 
@@ -240,7 +240,7 @@ def _own_label(p: LexborNode) -> str:
 def _row_values(p: LexborNode) -> list[str]:
     """A key-data row's value lines: each value span's lines (split at ``<br>``),
     else the row's own lines after its label."""
-    spans = p.css("span._regular")
+    spans = regular_spans(p)
     if spans:
         return [line for span in spans for line in paragraphs(span)]
     lines = paragraphs(p)
