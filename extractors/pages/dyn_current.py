@@ -55,10 +55,11 @@ _N_TITLE = re.compile(r"n[°o]\s*\d+\s*:\s*", re.IGNORECASE)
 
 def matches(tree: LexborHTMLParser) -> bool:
     """A question bloc whose key-data column uses the current label set."""
-    bloc, rows = _labelled(tree)
+    bloc = tree.css_first(_BLOC)
     if bloc is None:
         return False
-    return any(label in _CURRENT_KEYS for label, _ in rows)  # rows hold label keys
+    # Row by row: the first current label decides, the rows after it are not read.
+    return any(_own_label(p) in _CURRENT_KEYS for p in bloc.css("p.h6"))  # label keys
 
 
 def _labelled(tree: LexborHTMLParser) -> tuple[LexborNode | None, list[tuple[str, LexborNode]]]:
