@@ -39,7 +39,7 @@ from extractors.pages.status import (
     has_status_line,
     read_status,
 )
-from extractors.pages.text import TAG_IDS, clean, inline_text, paragraphs
+from extractors.pages.text import TAG_IDS, clean, inline_text, paragraphs, paragraphs_after
 from extractors.uid import Uid
 
 NAME = "dyn_current"
@@ -258,11 +258,7 @@ def _first_element(node: LexborNode) -> LexborNode | None:
 def _body_after(div: LexborNode, header: LexborNode) -> str | None:
     """The block's text without its header. Sibling-by-sibling, since lexbor may
     have split a malformed ``<p>`` into several siblings (``<p>..<p></p></br></p>``)."""
-    parts: list[str] = []
-    node = header.next
-    while node is not None:
-        parts.extend(paragraphs(node))
-        node = node.next
+    parts = paragraphs_after(header)
     return "\n\n".join(parts) if parts else None
 
 

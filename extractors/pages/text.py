@@ -184,7 +184,24 @@ def _one_text(node: LexborNode, text: LexborNode) -> list[str]:
     return split_paragraphs(text.text_content or "")
 
 
+def paragraphs_after(node: LexborNode) -> list[str]:
+    """The paragraphs of the siblings after ``node``, in order: as ``paragraphs``
+    of each, normalised in one go (a paragraph end between two siblings, and
+    runs of spaces never cross one, see :func:`split_paragraphs`)."""
+    parts: list[str] = []
+    sibling = node.next
+    while sibling is not None:
+        _pieces(sibling, parts)
+        parts.append(_BREAK)
+        sibling = sibling.next
+    return split_paragraphs("".join(parts))
+
+
 def _walk(node: LexborNode) -> list[str]:
+    return split_paragraphs("".join(_pieces(node, [])))
+
+
+def _pieces(node: LexborNode, parts: list[str]) -> list[str]:
     """The walker behind :func:`paragraphs`: depth first, one iterator per open element.
 
     Dispatches on ``tag_id`` (an int, no string built) through :data:`_KINDS`.
@@ -192,10 +209,9 @@ def _walk(node: LexborNode) -> list[str]:
     (flat runs of text and ``<br>``, the common case, never touch the stack);
     entering an element saves the current iterator and what to write when the
     element closes. A paragraph end is written as :data:`_BREAK` into one list
-    of pieces, and the whole text is normalised once at the end
+    of pieces (``parts``, returned), normalised once by the caller
     (:func:`split_paragraphs`).
     """
-    parts: list[str] = []
     add, kinds = parts.append, _KINDS
     stack: list[tuple[Iterator[LexborNode], str]] = []
     children: Iterator[LexborNode] = iter((node,))
@@ -228,7 +244,7 @@ def _walk(node: LexborNode) -> list[str]:
             elif closing:
                 add(closing)
             if not stack:
-                return split_paragraphs("".join(parts))
+                return parts
             children, closing = stack.pop()
 
 
