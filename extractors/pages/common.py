@@ -47,8 +47,9 @@ _HTML_SPACES = str.maketrans("\t\n\x0c\r", "    ")
 # Kept for speed, not for clarity: one CSS call per key-data row cost more than
 # the rest of the row's reading (bench/bench_extract.py --synthetic).
 def regular_spans(p: LexborNode) -> list[LexborNode]:
-    """``p.css("span._regular")`` read in Python: the ``span`` descendants of ``p``
-    whose ``class`` has the token ``_regular``, in document order.
+    """``p.css("span._regular")`` read in Python: the ``span`` elements of ``p``
+    (``p`` included, as lexbor's ``css`` does) whose ``class`` has the token
+    ``_regular``, in document order.
 
     Class tokens are split on HTML whitespace, as lexbor does; in a quirks-mode
     document lexbor compares them ignoring case, so a token equal to

@@ -114,11 +114,9 @@ _COMMON_SPACES = "\n\xa0\t\r"
 def _spaces_to_space(text: str) -> str:
     """Invisible characters removed and every other whitespace character a space.
 
-    Each character maps on its own (to nothing, a space or itself), so the
-    order of the replacements does not matter. Printable text holds neither an
-    invisible character nor a whitespace other than the space (see
-    :func:`_normalise`), so once the common ones are replaced, printable text
-    is done without a scan for each of the rare ones.
+    Each character maps on its own, so the order of the replacements does not
+    matter; once the common ones are replaced, printable text (see
+    :func:`_normalise`) is done without a scan for each of the rare ones.
     """
     for ch in _COMMON_SPACES:
         if ch in text:
