@@ -44,8 +44,8 @@ _SPAN_ID = TAG_IDS["span"]
 _HTML_SPACES = str.maketrans("\t\n\x0c\r", "    ")
 
 
-# Kept for speed, not for clarity: one CSS call per key-data row cost more than
-# the rest of the row's reading (bench/bench_extract.py --synthetic).
+# Kept for speed, not for clarity: a CSS call per key-data row (its selector
+# parsed each time) pays in bench/bench_extract.py --synthetic.
 def regular_spans(p: LexborNode) -> list[LexborNode]:
     """``p.css("span._regular")`` read in Python: the ``span`` elements of ``p``
     (``p`` included, as lexbor's ``css`` does) whose ``class`` has the token
