@@ -23,6 +23,11 @@ bs4 is timed twice: with extract()'s own pre-cut to ``<head>`` + ``<main>``
 (like for like: only the library differs) and on the whole page (how a
 plain bs4 scraper is written).
 Targets (issue 2): ≥ 2,000 pages/s for the current pages and ≥ 25× bs4.
+
+``--synthetic N`` times ``extract()`` alone on the real current pages and on N
+of the ~50 KB invented current-template pages ``bench/bench_reparse.py``
+archives (half of them answered), printing CPU milliseconds per page (issue
+16: ``anq reparse`` needs the extractor near 0.5 ms on such pages).
 """
 
 from __future__ import annotations
@@ -151,10 +156,39 @@ def machine() -> str:
     )
 
 
+SYNTHETIC_HELP = "only extract(), in ms per page, on the real pages and N synthetic 50 KB pages"
+
+
+def synthetic(count: int) -> list[tuple[bytes, str]]:
+    """``count`` pages as ``bench/bench_pipeline.py`` serves them (and ``bench_reparse``
+    archives them): ~50 KB of the current template, every other one answered."""
+    from bench.bench_pipeline import SITE, padding, page
+
+    pad = padding()
+    return [(page(n, pad), f"{SITE}/dyn/17/questions/QANR5L17QE{n}") for n in range(1, count + 1)]
+
+
+def per_page(
+    current: list[tuple[bytes, str]], invented: list[tuple[bytes, str]], seconds: float, rounds: int
+) -> int:
+    """``--synthetic``: CPU ms per page of extract(), best and median pass."""
+    print(f"machine: {machine()}")
+    size = sum(len(body) for body, _ in invented) // len(invented)
+    print(f"{'CPU ms per page':<40} {'best pass':>10} {'median pass':>12}")
+    for label, pages in (
+        (f"real current pages ({len(current)})", current),
+        (f"synthetic pages ({len(invented)}, {size:,} bytes)", invented),
+    ):
+        r = rate(extract, pages, seconds, rounds)
+        print(f"{label:<40} {1000 / r.best:10.3f} {1000 / r.median:12.3f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="CPU seconds per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (time = rounds x seconds)")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N", help=SYNTHETIC_HELP)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -162,6 +196,8 @@ def main() -> int:
     if not current:
         print(f"no samples in {SAMPLES}", file=sys.stderr)
         return 1
+    if args.synthetic:
+        return per_page(current, synthetic(args.synthetic), args.seconds, args.rounds)
     problems = check_same(current)
     for line in problems:
         print("MISMATCH", line)

@@ -1,4 +1,5 @@
-"""Page-level helpers shared by the generation modules: the uid, the author line."""
+"""Page-level helpers shared by the generation modules: the uid, the author line,
+the ``span._regular`` values."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from extractors.model import ExtractionError
-from extractors.pages.text import clean
+from extractors.pages.text import TAG_IDS, clean
 from extractors.uid import Uid, uid_in
 
 
@@ -35,6 +36,34 @@ def resolve_uid(tree: LexborHTMLParser, url: str, bloc: LexborNode | None = None
     found = uid_in(url)
     if found is None:
         raise ExtractionError(url, "uid", "no question uid in the page or the URL")
+    return found
+
+
+_SPAN_ID = TAG_IDS["span"]
+#: HTML's whitespace (what separates class tokens) made spaces.
+_HTML_SPACES = str.maketrans("\t\n\x0c\r", "    ")
+
+
+# Kept for speed, not for clarity: a CSS call per key-data row (its selector
+# parsed each time) pays in bench/bench_extract.py --synthetic.
+def regular_spans(p: LexborNode) -> list[LexborNode]:
+    """``p.css("span._regular")`` read in Python: the ``span`` elements of ``p``
+    (``p`` included, as lexbor's ``css`` does) whose ``class`` has the token
+    ``_regular``, in document order.
+
+    Class tokens are split on HTML whitespace, as lexbor does; in a quirks-mode
+    document lexbor compares them ignoring case, so a token equal to
+    ``_regular`` only in another case sends the row to lexbor to decide.
+    """
+    found: list[LexborNode] = []
+    for node in p.traverse():
+        if node.tag_id != _SPAN_ID:
+            continue
+        tokens = (node.attributes.get("class") or "").translate(_HTML_SPACES).split(" ")
+        if "_regular" in tokens:
+            found.append(node)
+        elif "_regular" in (token.lower() for token in tokens):
+            return p.css("span._regular")
     return found
 
 

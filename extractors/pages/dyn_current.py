@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from extractors.model import ANSWERED, ExtractionError, Question
-from extractors.pages.common import author_id, resolve_uid, split_author
+from extractors.pages.common import author_id, regular_spans, resolve_uid, split_author
 from extractors.pages.dates import labelled_date, parse_date, parse_jo_page
 from extractors.pages.labels import (
     LabelIndex,
@@ -39,7 +39,7 @@ from extractors.pages.status import (
     has_status_line,
     read_status,
 )
-from extractors.pages.text import TAG_IDS, clean, inline_text, paragraphs
+from extractors.pages.text import TAG_IDS, clean, inline_text, paragraphs, paragraphs_after
 from extractors.uid import Uid
 
 NAME = "dyn_current"
@@ -55,10 +55,11 @@ _N_TITLE = re.compile(r"n[°o]\s*\d+\s*:\s*", re.IGNORECASE)
 
 def matches(tree: LexborHTMLParser) -> bool:
     """A question bloc whose key-data column uses the current label set."""
-    bloc, rows = _labelled(tree)
+    bloc = tree.css_first(_BLOC)
     if bloc is None:
         return False
-    return any(label in _CURRENT_KEYS for label, _ in rows)  # rows hold label keys
+    # Row by row: the first current label decides, the rows after it are not read.
+    return any(_own_label(p) in _CURRENT_KEYS for p in bloc.css("p.h6"))  # label keys
 
 
 def _labelled(tree: LexborHTMLParser) -> tuple[LexborNode | None, list[tuple[str, LexborNode]]]:
@@ -141,7 +142,7 @@ def key_data(
     for label, p in rows:
         if not label:
             continue
-        values = [c for c in p.css("span._regular")]
+        values = regular_spans(p)
         pairs.append((label, values[0] if len(values) == 1 else p))
     return LabelIndex(pairs)
 
@@ -240,7 +241,7 @@ def _own_label(p: LexborNode) -> str:
 def _row_values(p: LexborNode) -> list[str]:
     """A key-data row's value lines: each value span's lines (split at ``<br>``),
     else the row's own lines after its label."""
-    spans = p.css("span._regular")
+    spans = regular_spans(p)
     if spans:
         return [line for span in spans for line in paragraphs(span)]
     lines = paragraphs(p)
@@ -257,11 +258,7 @@ def _first_element(node: LexborNode) -> LexborNode | None:
 def _body_after(div: LexborNode, header: LexborNode) -> str | None:
     """The block's text without its header. Sibling-by-sibling, since lexbor may
     have split a malformed ``<p>`` into several siblings (``<p>..<p></p></br></p>``)."""
-    parts: list[str] = []
-    node = header.next
-    while node is not None:
-        parts.extend(paragraphs(node))
-        node = node.next
+    parts = paragraphs_after(header)
     return "\n\n".join(parts) if parts else None
 
 

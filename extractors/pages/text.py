@@ -21,6 +21,7 @@ per walk, not once per paragraph.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -105,8 +106,23 @@ SPACES = (
 )
 
 
+#: The whitespace characters pages hold (source line breaks, indentation, ``&nbsp;``):
+#: replaced first, so that text holding no other is done after one ``isprintable``.
+_COMMON_SPACES = "\n\xa0\t\r"
+
+
 def _spaces_to_space(text: str) -> str:
-    """Invisible characters removed and every other whitespace character a space."""
+    """Invisible characters removed and every other whitespace character a space.
+
+    Each character maps on its own, so the order of the replacements does not
+    matter; once the common ones are replaced, printable text (see
+    :func:`_normalise`) is done without a scan for each of the rare ones.
+    """
+    for ch in _COMMON_SPACES:
+        if ch in text:
+            text = text.replace(ch, " ")
+    if text.isprintable():
+        return text
     for ch in _INVISIBLE_CHARS:
         if ch in text:
             text = text.replace(ch, "")
@@ -116,11 +132,18 @@ def _spaces_to_space(text: str) -> str:
     return text
 
 
+#: Two or more spaces: one pass of this whatever a run's length (indentation
+#: runs of 40 to 60 spaces would take six halving passes of ``replace``).
+_RUNS = re.compile("  +")
+
+
 def _collapse(text: str) -> str:
-    """Runs of plain spaces made one (each pass halves them)."""
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text
+    """Runs of plain spaces made one: one ``replace`` when no run is longer than two."""
+    if "  " not in text:
+        return text
+    if "   " not in text:
+        return text.replace("  ", " ")
+    return _RUNS.sub(" ", text)
 
 
 def paragraphs(node: LexborNode | None) -> list[str]:
@@ -142,10 +165,41 @@ def paragraphs(node: LexborNode | None) -> list[str]:
     """
     if node is None:
         return []
+    child = node.first_child
+    if child is not None and child.next is None and child.tag_id == _TEXT_ID:
+        return _one_text(node, child)
     return _walk(node)
 
 
+# Kept for speed, not for clarity: most values (a ministry, a date line, a
+# title) are one element holding one text, which needs no walk.
+def _one_text(node: LexborNode, text: LexborNode) -> list[str]:
+    """:func:`_walk` of ``node`` whose only child is ``text``: whatever ``node``
+    is (inline, block or cell), its breaks and spaces only surround the text,
+    so the paragraphs are the text's, unless ``node`` is skipped or a ``<br>``."""
+    if _KINDS.get(node.tag_id, _INLINE) in (_SKIP, _BR):
+        return []
+    return split_paragraphs(text.text_content or "")
+
+
+def paragraphs_after(node: LexborNode) -> list[str]:
+    """The paragraphs of the siblings after ``node``, in order: as ``paragraphs``
+    of each, normalised in one go (a paragraph end between two siblings, and
+    runs of spaces never cross one, see :func:`split_paragraphs`)."""
+    parts: list[str] = []
+    sibling = node.next
+    while sibling is not None:
+        _pieces(sibling, parts)
+        parts.append(_BREAK)
+        sibling = sibling.next
+    return split_paragraphs("".join(parts))
+
+
 def _walk(node: LexborNode) -> list[str]:
+    return split_paragraphs("".join(_pieces(node, [])))
+
+
+def _pieces(node: LexborNode, parts: list[str]) -> list[str]:
     """The walker behind :func:`paragraphs`: depth first, one iterator per open element.
 
     Dispatches on ``tag_id`` (an int, no string built) through :data:`_KINDS`.
@@ -153,10 +207,9 @@ def _walk(node: LexborNode) -> list[str]:
     (flat runs of text and ``<br>``, the common case, never touch the stack);
     entering an element saves the current iterator and what to write when the
     element closes. A paragraph end is written as :data:`_BREAK` into one list
-    of pieces, and the whole text is normalised once at the end
+    of pieces (``parts``, returned), normalised once by the caller
     (:func:`split_paragraphs`).
     """
-    parts: list[str] = []
     add, kinds = parts.append, _KINDS
     stack: list[tuple[Iterator[LexborNode], str]] = []
     children: Iterator[LexborNode] = iter((node,))
@@ -189,7 +242,7 @@ def _walk(node: LexborNode) -> list[str]:
             elif closing:
                 add(closing)
             if not stack:
-                return split_paragraphs("".join(parts))
+                return parts
             children, closing = stack.pop()
 
 

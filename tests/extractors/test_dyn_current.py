@@ -9,8 +9,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from extractors import ExtractionError, Question, extract
+from extractors.pages.common import regular_spans
 from tests.conftest import FIXTURES
 
 DIR = FIXTURES / "pages" / "dyn_current"
@@ -157,3 +159,23 @@ def test_drift_raises_on_the_missing_field(page: str, field: str) -> None:
     with pytest.raises(ExtractionError) as caught:
         extract((DIR / f"{page}.html").read_bytes(), URL)
     assert caught.value.field == field
+
+
+# --- regular_spans: p.css("span._regular") without the CSS call ---------------------
+
+
+@pytest.mark.parametrize(
+    "doctype, row",
+    [
+        ("<!DOCTYPE html>", '<span class="_regular" id=a>x</span><span id=b>y</span>'),
+        ("<!DOCTYPE html>", '<span class="c\t_regular\nd" id=a><span class="_regular" id=b>'),
+        ("<!DOCTYPE html>", '<span class="_REGULAR" id=a></span><b class="_regular">z</b>'),
+        ("", '<span class="_REGULAR" id=a></span><span class=" _regular " id=b></span>'),
+        ("", '<span class="x_regular _regular-y" id=a></span><span class="_regular" id=b>'),
+        ("<!DOCTYPE html>", '<span class="\xa0_regular" id=a></span><span class="" id=b>'),
+    ],
+)
+def test_regular_spans_are_what_css_finds(doctype: str, row: str) -> None:
+    p = LexborHTMLParser(f'{doctype}<p class="h6">Label : {row}</p>').css_first("p")
+    assert p is not None
+    assert [n.id for n in regular_spans(p)] == [n.id for n in p.css("span._regular")]

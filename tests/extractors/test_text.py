@@ -20,6 +20,7 @@ from extractors.pages.text import (
     inline_text,
     node_text,
     paragraphs,
+    paragraphs_after,
 )
 
 
@@ -188,6 +189,18 @@ def test_paragraphs_follow_the_rules_on_any_soup(soup: str) -> None:
     node = LexborHTMLParser(f"<!DOCTYPE html><div id=x>{soup}</div>").css_first("#x")
     assert node is not None
     assert paragraphs(node) == _reference(node)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SOUP, max_size=40).map("".join))
+def test_paragraphs_after_are_each_siblings_paragraphs(soup: str) -> None:
+    header = LexborHTMLParser(f"<!DOCTYPE html><div><i id=h>h</i>{soup}</div>").css_first("#h")
+    assert header is not None
+    siblings, node = [], header.next
+    while node is not None:
+        siblings.append(node)
+        node = node.next
+    assert paragraphs_after(header) == [p for s in siblings for p in _reference(s)]
 
 
 @settings(max_examples=200, deadline=None)
