@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
+from extractors.pages import text
 from extractors.pages.mojibake import repair_mojibake
 from extractors.pages.text import (
     BLOCK_TAGS,
@@ -213,3 +214,9 @@ def test_lexbor_leaves_no_nul_in_text(soup: str) -> None:
         [n.text_content or "" for n in tree.root.traverse(include_text=True)] if tree.root else []
     )
     assert not any("\x00" in text for text in texts)
+
+
+def test_every_character_the_rules_rewrite_is_caught_by_the_printable_shortcut() -> None:
+    """Text found printable skips the rare-character rules: none of them may be printable."""
+    rewritten = set(text._INVISIBLE_CHARS) | set(text.SPACES)
+    assert rewritten and not [c for c in rewritten if c.isprintable() and c != " "]
