@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, Fail
@@ -20,9 +21,12 @@ if TYPE_CHECKING:
     from extractors.http.client import PoliteClient
 
 #: Commands that, against a running Prefect server, record their flow run through its
-#: REST API instead of importing Prefect's client (seconds of CPU): the one people
-#: run by hand and wait for. The others keep their batches as Prefect task runs.
-DIRECT = frozenset({"fetch"})
+#: REST API instead of importing Prefect's client (seconds of CPU, ~60 MB): the one
+#: people run by hand and wait for, and the one whose every page is CPU and memory
+#: (reparse, one step). The others keep their batches as Prefect task runs.
+DIRECT = frozenset({"fetch", "reparse"})
+#: Of those, the ones that fetch: their client asks for robots.txt first (:func:`direct_client`).
+NETWORK_DIRECT = frozenset({"fetch"})
 
 #: Prefect settings the CLI defaults (a user's own environment wins): library logs
 #: reach Prefect with their uids; the temporary API gets time to start on small or
@@ -60,7 +64,7 @@ def run_flow(
 
     try:
         with hold_run_lock(settings.db):
-            if client is not None and api is not None:
+            if name in DIRECT and api is not None:
                 summary = _start_direct(name, api, kwargs, settings, client)
             else:
                 if network:
@@ -92,7 +96,7 @@ def direct_client(name: str, settings: Settings) -> PoliteClient | None:
     """
     from extractors.http.client import PoliteClient
 
-    if name not in DIRECT or api_url() is None:
+    if name not in NETWORK_DIRECT or api_url() is None:
         return None
     client = PoliteClient(settings.base_url, rate=settings.rate, limits=settings.limits)
     try:
@@ -136,11 +140,15 @@ def _start(name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_direct(
-    name: str, api: str, kwargs: dict[str, Any], settings: Settings, client: PoliteClient
+    name: str,
+    api: str,
+    kwargs: dict[str, Any],
+    settings: Settings,
+    client: PoliteClient | None,
 ) -> dict[str, Any]:
-    """``fetch``'s work in this process on ``client``, its flow run recorded at ``api``."""
+    """``name``'s work in this process (on ``client``, for fetch), its flow run recorded
+    at ``api``."""
     from flows.cli.console import progress_bar
-    from flows.named import fetch_named
     from flows.report.run_report import artifact_key
 
     try:
@@ -149,10 +157,7 @@ def _start_direct(
             def report_to(flow: str, run_id: str, report: str) -> None:
                 flow_run.artifact(artifact_key(flow), report, f"anq {flow} run {run_id}")
 
-            return fetch_named(
-                kwargs["uids"], kwargs["force"], settings, kwargs,
-                prefect_flow_run_id=flow_run.id, report_to=report_to, client=client,
-            )  # fmt: skip
+            return _work(name, kwargs, settings, flow_run.id, report_to, client)
     except PrefectApiError as err:
         raise Fail(EXIT_FAILED, f"{name} could not run: {_one_line(err)}") from None
     except Exception as err:
@@ -162,6 +167,30 @@ def _start_direct(
         known = isinstance(err, RunFailed | RunStopped)
         message = str(err) if known else f"{type(err).__name__}: {err}"
         raise Fail(EXIT_FAILED, f"{name} run failed: {_one_line(message)}") from None
+
+
+def _work(
+    name: str,
+    kwargs: dict[str, Any],
+    settings: Settings,
+    run_id: str,
+    report_to: Callable[[str, str, str], None],
+    client: PoliteClient | None,
+) -> dict[str, Any]:
+    """The Prefect-free function behind the ``name`` flow, run here."""
+    if name == "reparse":
+        from flows.rebuild import rebuild
+
+        return rebuild(
+            kwargs["legislature"], settings, kwargs,
+            prefect_flow_run_id=run_id, report_to=report_to,
+        )  # fmt: skip
+    from flows.named import fetch_named
+
+    return fetch_named(
+        kwargs["uids"], kwargs["force"], settings, kwargs,
+        prefect_flow_run_id=run_id, report_to=report_to, client=client,
+    )  # fmt: skip
 
 
 def _one_line(text: object) -> str:

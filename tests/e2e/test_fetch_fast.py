@@ -1,5 +1,6 @@
-"""``anq fetch`` against a running Prefect server: Prefect's client never loaded,
-and the run still a flow run of the server, with its state and report.
+"""``anq fetch`` and ``anq reparse`` against a running Prefect server: Prefect's
+client never loaded, and each run still a flow run of the server, with its state
+and report.
 
 Everything is real: ``prefect server start`` on a loopback port, the loopback
 site, the ``anq`` console script. The server is read back through its REST API.
@@ -8,6 +9,7 @@ site, the ``anq`` console script. The server is read back through its REST API.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -155,3 +157,53 @@ def test_a_stopped_fetch_is_a_failed_flow_run(
         "FAILED",
         "anq: fetch run failed: stopped by SIGTERM\n",
     )
+
+
+#: Runs the command and says which of Prefect's modules the process loaded.
+PROBE = (
+    "import sys\n"
+    "from flows.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "loaded = sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))\n"
+    "print('prefect modules:', loaded)\n"
+    "raise SystemExit(code)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def reparsed(fetched: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A copy of the fetched warehouse, reparsed from the fetch's archive."""
+    db = tmp_path_factory.mktemp("reparse") / "anq.duckdb"
+    shutil.copy(fetched["db"], db)
+    before = query(db, "SELECT * FROM questions ORDER BY uid")
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, "reparse", "--db", str(db),
+         "--archive", str(fetched["db"].with_name("anq-raw"))],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+        env={**os.environ, "PREFECT_HOME": fetched["PREFECT_HOME"],
+             "PREFECT_API_URL": fetched["PREFECT_API_URL"]},
+    )  # fmt: skip
+    (run_id,) = query(db, "SELECT prefect_flow_run_id FROM runs WHERE flow = 'reparse'")[0]
+    return {"done": done, "db": db, "before": before, "run": run_id}
+
+
+def test_a_reparse_never_imports_prefect(reparsed: dict[str, Any]) -> None:
+    done = reparsed["done"]
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "prefect modules: []"), (
+        done.stderr[-2000:]
+    )
+
+
+def test_the_reparse_is_a_completed_flow_run_with_its_report(
+    fetched: dict[str, Any], reparsed: dict[str, Any]
+) -> None:
+    api = fetched["PREFECT_API_URL"]
+    run = _flow_run(api, reparsed["run"])
+    (artifact,) = _artifacts(api, reparsed["run"])
+    (report,) = query(reparsed["db"], "SELECT report FROM runs WHERE flow = 'reparse'")[0]
+    assert (_flow_name(api, run["flow_id"]), run["state"]["type"]) == ("reparse", "COMPLETED")
+    assert (artifact["key"], artifact["data"]) == ("anq-reparse-report", report)
+
+
+def test_the_reparse_gives_the_same_questions(reparsed: dict[str, Any]) -> None:
+    assert query(reparsed["db"], "SELECT * FROM questions ORDER BY uid") == reparsed["before"]

@@ -56,9 +56,9 @@ RECORDED = {
 FIXED_REPARSE = """
 import sys
 import extractors.pages.dyn_current as dyn
-import flows.reparse
+import flows.rebuild
 dyn.check_answer = lambda uid, answered, text: None
-flows.reparse.extraction_workers = lambda: 0
+flows.rebuild.extraction_workers = lambda: 0
 from flows.cli import main
 raise SystemExit(main(["reparse", "--db", sys.argv[1]]))
 """
