@@ -35,7 +35,7 @@ from extractors.model import ANSWERED, ExtractionError, Question
 from extractors.pages.common import author_id, resolve_uid, split_author
 from extractors.pages.dates import labelled_date, labelled_page
 from extractors.pages.dyn_current import check_answer
-from extractors.pages.labels import fold, is_label, starts_with_label, strip_label
+from extractors.pages.labels import Folded, fold, is_label, starts_with_label
 from extractors.pages.status import read_status
 from extractors.pages.text import clean, join_paragraphs, paragraphs
 from extractors.uid import Uid
@@ -69,7 +69,7 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
     main = tree.css_first("main") or tree.body
     if main is None:
         raise ExtractionError(str(uid), "page", "no <main> or <body>")
-    lines = paragraphs(main)
+    lines = _folded(paragraphs(main))
     author = split_author(_value(lines, "Auteur"))
     place = split_author(f"x ({_value(lines, 'Circonscription') or ''})")
     keyed = _value_block(lines, "Date(s) clé(s)")
@@ -80,7 +80,7 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
     check_answer(uid, answered, answer_text)
     return Question(
         uid=str(uid), legislature=uid.legislature, type=uid.type, number=uid.number, url=url,
-        title=_title(lines, uid), author_name=author.name,
+        title=_title([line.text for line in lines], uid), author_name=author.name,
         author_id=_author_id(main), author_group=place.group or author.group,
         constituency=place.place or author.place,
         rubrique=_value(lines, "Rubrique"), tete_analyse=_value(lines, "Tête d'analyse"),
@@ -99,40 +99,45 @@ def parse(tree: LexborHTMLParser, url: str) -> Question:
     )  # fmt: skip
 
 
-def _value(lines: list[str], *labels: str) -> str | None:
+def _folded(lines: list[str]) -> list[Folded]:
+    """Each line folded once: every label below is tried on every line."""
+    return [Folded(line) for line in lines]
+
+
+def _value(lines: list[Folded], *labels: str) -> str | None:
     """The value on the first line labelled with one of ``labels``; a label alone
     on its line takes the next line as its value (markup that splits them)."""
     for i, line in enumerate(lines):
-        if not starts_with_label(line, *labels):
+        if not line.starts_with(*labels):
             continue
-        value = strip_label(line, *labels)
+        value = line.strip(*labels)
         if value is None and i + 1 < len(lines) and not _is_any_label(lines[i + 1]):
-            value = lines[i + 1]
+            value = lines[i + 1].text
         return clean(value)
     return None
 
 
-def _is_any_label(line: str) -> bool:
-    return starts_with_label(line, *_STOP_LABELS, *_SECTION_ENDS)
+def _is_any_label(line: Folded) -> bool:
+    return line.starts_with(*_STOP_LABELS, *_SECTION_ENDS)
 
 
-def _value_block(lines: list[str], heading: str) -> list[str]:
+def _value_block(lines: list[Folded], heading: str) -> list[str]:
     """The lines after ``heading`` (the dated events), to the end of the page."""
     for i, line in enumerate(lines):
-        if is_label(line, heading):
-            return lines[i + 1 :]
-    return [line for line in lines if starts_with_label(line, "Question", "Réponse", "Date")]
+        if is_label(line.text, heading):
+            return [following.text for following in lines[i + 1 :]]
+    return [line.text for line in lines if line.starts_with("Question", "Réponse", "Date")]
 
 
-def _section(lines: list[str], heading: str) -> str | None:
+def _section(lines: list[Folded], heading: str) -> str | None:
     """Paragraphs between ``heading`` and the next section heading or label."""
     for i, line in enumerate(lines):
-        if is_label(line, heading):
+        if is_label(line.text, heading):
             body: list[str] = []
             for following in lines[i + 1 :]:
-                if starts_with_label(following, *_SECTION_ENDS) or is_label(following, "Auteur"):
+                if following.starts_with(*_SECTION_ENDS) or is_label(following.text, "Auteur"):
                     break
-                body.append(following)
+                body.append(following.text)
             return join_paragraphs(body)
     return None
 

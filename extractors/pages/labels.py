@@ -86,27 +86,45 @@ def strip_label(text: str | None, *labels: str) -> str | None:
     ``None``. The label must end on a word boundary: ``Rubrique`` does not
     match ``Rubriques : ...``. ``None`` when no label matches.
     """
-    if not text:
-        return None
-    flat = _flat(text)
-    folded = fold(flat)
-    for label in labels:
-        key = label_key(label)
-        if folded.startswith(key) and _boundary(folded, len(key)):
-            rest = flat[len(key) :].lstrip(SEPARATORS).rstrip()
-            return rest or None
-    return None
+    return Folded(text).strip(*labels) if text else None
 
 
 def starts_with_label(text: str | None, *labels: str) -> bool:
     """Whether ``text`` begins with one of ``labels`` (same rules as :func:`strip_label`)."""
     if not text:
         return False
-    folded = fold(_flat(text))
-    return any(
-        folded.startswith(key) and _boundary(folded, len(key))
-        for key in (label_key(label) for label in labels)
-    )
+    return _matched(fold(_flat(text)), labels) is not None
+
+
+class Folded:
+    """A line and its comparable form, folded once for the many labels tried on it."""
+
+    __slots__ = ("flat", "folded", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.flat = _flat(text)  # whitespace collapsed, as displayed
+        self.folded = fold(self.flat)
+
+    def starts_with(self, *labels: str) -> bool:
+        """:func:`starts_with_label` on this line."""
+        return _matched(self.folded, labels) is not None
+
+    def strip(self, *labels: str) -> str | None:
+        """:func:`strip_label` on this line."""
+        end = _matched(self.folded, labels)
+        if end is None:
+            return None
+        return self.flat[end:].lstrip(SEPARATORS).rstrip() or None
+
+
+def _matched(folded: str, labels: tuple[str, ...]) -> int | None:
+    """Where the first of ``labels`` that ``folded`` starts with ends, on a word boundary."""
+    for label in labels:
+        key = label_key(label)
+        if folded.startswith(key) and _boundary(folded, len(key)):
+            return len(key)
+    return None
 
 
 def is_label(text: str | None, *labels: str) -> bool:

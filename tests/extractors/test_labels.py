@@ -6,7 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.pages.labels import _FOLD, LabelIndex, _flat, fold, is_label, label_key, strip_label
+from extractors.pages.labels import (
+    _FOLD,
+    Folded,
+    LabelIndex,
+    _flat,
+    fold,
+    is_label,
+    label_key,
+    starts_with_label,
+    strip_label,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,3 +88,22 @@ def test_index_missing() -> None:
 @given(st.text(alphabet=" \xa0\t\n\u2003\u200bab’é:", max_size=30))
 def test_flat_is_split_and_join(text: str) -> None:
     assert _flat(text) == " ".join(text.split())
+
+
+LABELS = ("Rubrique", "Auteur", "Ministère interrogé", "Tête d'analyse")
+
+
+HEADS = ["", " ", "Rubrique", "RUBRIQUES", "Auteur", "Tête d’analyse", "Ministère  interrogé\xa0"]
+
+
+@given(st.sampled_from(HEADS), st.text(alphabet=" \xa0\t:>-aésR’", max_size=20))
+def test_a_folded_line_reads_as_the_functions_do(head: str, tail: str) -> None:
+    text = head + tail
+    line = Folded(text)
+    found = (line.starts_with(*LABELS), line.strip(*LABELS))
+    assert found == (starts_with_label(text, *LABELS), strip_label(text, *LABELS))
+
+
+@pytest.mark.parametrize("text", ["Rubrique : Santé", "RUBRIQUES : x", "Auteur", ""])
+def test_a_folded_line_keeps_its_text(text: str) -> None:
+    assert Folded(text).text == text
