@@ -122,6 +122,7 @@ def reparse_file(
         seed_opendata_born(con, pattern)
         con.execute(f"SET memory_limit = '{REPLAY_MEMORY}'")
         _replay(con, archive, extraction, pattern, batch_size, result, progress)
+        extraction.close()  # the whole-table statements below need the workers' memory
         con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
         unseed_unread(con)
         damaged = sorted({d.uid for d in result.damaged})

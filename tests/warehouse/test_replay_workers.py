@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from extractors.model import Question
 from tests.warehouse.conftest import uid
 from tests.warehouse.replay_probe import heavy_modules
 from tests.warehouse.replay_story import DAMAGE, FakeSite, Snapshot, reparse, snapshot
+from warehouse import replay
 from warehouse.archive import RawArchive
 from warehouse.db import connect
 from warehouse.replay import ReplayResult
@@ -136,3 +139,18 @@ def test_workers_import_neither_prefect_nor_the_warehouse_engine(
 ) -> None:
     result: ReplayResult = reparse(db_path, archive, heavy_modules, workers=2)
     assert (result.extraction_errors, result.no_question) == (0, result.pages)
+
+
+def test_workers_end_before_the_whole_table_statements(
+    db_path: Path, archive: RawArchive, site: FakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alive: list[int] = []
+    keep = replay._keep_old_rows
+
+    def counted(*args: Any) -> None:
+        alive.append(len(multiprocessing.active_children()))
+        keep(*args)
+
+    monkeypatch.setattr(replay, "_keep_old_rows", counted)
+    reparse(db_path, archive, Fixed(site), workers=2)
+    assert alive == [0]
