@@ -33,33 +33,33 @@ import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 
 import duckdb
 
 from extractors.model import Question
-from extractors.uid import Uid, parse_uid
 from warehouse.archive import ArchiveCorrupt, RawArchive
 from warehouse.compact import SOURCE, FreshFile, RewriteFailed, Sizes
-from warehouse.db import WRITER_MEMORY
 from warehouse.load import load_questions
 from warehouse.observation import Observation
 from warehouse.replay_damage import Damage, damage, record_damage
+from warehouse.replay_log import Page, fetch_order
 from warehouse.replay_opendata import seed_opendata_born, unseed_unread
 from warehouse.replay_pool import REREAD, Extraction, Extractor, Job, Outcome, Records, outcome
-from warehouse.warc import RecordAt
 
 log = logging.getLogger("anq.reparse")
 
 #: The tables a reparse writes itself; every other one is copied as it is.
 REBUILT = ("questions", "question_versions", "archive_damage")
 
-#: DuckDB's memory while pages are replayed: a batch at a time needs little, and a
-#: smaller buffer pool keeps the process from growing with the file. The statements
-#: around the replay (whole tables and their indexes at once) get the writer's usual.
-REPLAY_MEMORY = "64MB"
+#: DuckDB's memory, threads and WAL from the first replayed page to the swap. A batch
+#: at a time needs little, and the statements after the replay (copying the kept rows
+#: with their indexes) fit too, spilling to disk, with one thread: a second one made
+#: sorting the archive log run out of this memory, and the extraction workers have
+#: the cores. Checkpoints are costly (each one writes every index whole), so the WAL
+#: is let grow to REPLAY_WAL between them (docs/benchmarks.md, Reparse).
+REPLAY_MEMORY, REPLAY_THREADS, REPLAY_WAL = "64MB", 1, "1GB"
 
 
 @dataclass
@@ -88,15 +88,6 @@ class ReplayResult:
         }
 
 
-@dataclass(frozen=True)
-class _Page:
-    uid: Uid
-    sha256: str
-    url: str
-    fetched_at: datetime
-    at: RecordAt | None  # where raw_pages says its WARC record is
-
-
 def reparse_file(
     db: Path,
     archive: RawArchive,
@@ -121,9 +112,11 @@ def reparse_file(
         assert con is not None
         seed_opendata_born(con, pattern)
         con.execute(f"SET memory_limit = '{REPLAY_MEMORY}'")
-        _replay(con, archive, extraction, pattern, batch_size, result, progress)
-        extraction.close()  # the whole-table statements below need the workers' memory
-        con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
+        con.execute(f"SET threads = {REPLAY_THREADS}")
+        con.execute(f"SET wal_autocheckpoint = '{REPLAY_WAL}'")
+        spill = db.with_name(f".{db.name}.replay-order.parquet")
+        _replay(con, archive, extraction, pattern, batch_size, result, progress, spill)
+        extraction.close()  # the statements below need the workers' memory
         unseed_unread(con)
         damaged = sorted({d.uid for d in result.damaged})
         _keep_old_rows(con, damaged, pattern, result)
@@ -141,12 +134,13 @@ def _replay(
     batch_size: int,
     result: ReplayResult,
     progress: Callable[[int], None],
+    spill: Path,
 ) -> None:
     """Read and extract each batch while the one before it loads (DuckDB lets go of the GIL)."""
     damaged: set[str] = set()
     pending: Future[object] | None = None
     with con.cursor() as reader, ThreadPoolExecutor(1, thread_name_prefix="anq-replay") as loader:
-        for pages in _read(reader, archive, extraction, pattern, batch_size):
+        for pages in _read(reader, archive, extraction, pattern, batch_size, spill):
             batch = [
                 obs
                 for page, found in pages
@@ -167,12 +161,15 @@ def _read(
     extraction: Extraction,
     pattern: str | None,
     size: int,
-) -> Iterator[list[tuple[_Page, Outcome]]]:
-    """Each batch of :func:`_fetch_order`, its pages extracted; the next ones already underway."""
+    spill: Path,
+) -> Iterator[list[tuple[Page, Outcome]]]:
+    """Each batch of :func:`fetch_order`, its pages extracted; the next ones already underway."""
     records = Records()
     try:
         numbered = (
-            (n, page) for n, pages in enumerate(_fetch_order(cur, pattern, size)) for page in pages
+            (n, page)
+            for n, pages in enumerate(fetch_order(cur, pattern, size, spill))
+            for page in pages
         )
         done = extraction.read(numbered, lambda item: _job(archive, records, item[1]))
         for _, batch in groupby(done, key=lambda item: item[0][0]):
@@ -181,31 +178,7 @@ def _read(
         records.close()
 
 
-def _fetch_order(
-    cur: duckdb.DuckDBPyConnection, pattern: str | None, size: int
-) -> Iterator[list[_Page]]:
-    """``raw_pages`` oldest first, in batches holding each uid at most once."""
-    cur.execute(
-        "SELECT uid, sha256, url, fetched_at, warc_file, warc_offset, warc_length "
-        f"FROM {SOURCE}.pipeline.raw_pages "
-        "WHERE $1::VARCHAR IS NULL OR uid LIKE $1 ORDER BY fetched_at, uid",
-        [pattern],
-    )
-    batch: list[_Page] = []
-    seen: set[str] = set()
-    while rows := cur.fetchmany(4096):
-        for uid, sha256, url, fetched_at, file, offset, length in rows:
-            if uid in seen or len(batch) >= size:
-                yield batch
-                batch, seen = [], set()
-            seen.add(uid)
-            at = None if file is None else RecordAt(file, offset, length)
-            batch.append(_Page(parse_uid(uid), sha256, url, fetched_at, at))
-    if batch:
-        yield batch
-
-
-def _job(archive: RawArchive, records: Records, page: _Page) -> Job:
+def _job(archive: RawArchive, records: Records, page: Page) -> Job:
     """The page's record as read at the place its row gives, for a worker to check."""
     at, record = page.at, None
     if at is not None and at.offset >= 0:
@@ -216,7 +189,7 @@ def _job(archive: RawArchive, records: Records, page: _Page) -> Job:
 def _observe(
     archive: RawArchive,
     extraction: Extraction,
-    page: _Page,
+    page: Page,
     found: Outcome,
     damaged: set[str],
     result: ReplayResult,

@@ -27,6 +27,13 @@ def test_replay_gives_identical_tables(
     assert snapshot(db_path) == before
 
 
+def test_replay_leaves_no_sorted_log_behind(
+    db_path: Path, archive: RawArchive, site: FakeSite
+) -> None:
+    reparse(db_path, archive, site.extract, batch_size=2)
+    assert not list(db_path.parent.glob("*.parquet"))
+
+
 def test_replay_counts(db_path: Path, archive: RawArchive, site: FakeSite) -> None:
     counts = reparse(db_path, archive, site.extract).counts()
     assert counts == {
