@@ -49,6 +49,7 @@ def replay_archive(
         batch_size=size,
         workers=extraction_workers(),
         progress=progress.advance,
+        check=run.check,
     )
 
 

@@ -52,6 +52,7 @@ class Run:
         pipeline: Pipeline | None,
         loader: Loader | None = None,
         on_stop: Callable[[RunStopped], None] | None = None,
+        stop_check: Callable[[], None] = lambda: None,
     ):
         self.flow = flow
         self.settings = settings
@@ -60,6 +61,7 @@ class Run:
         self.pipeline = pipeline
         self.loader = loader
         self.on_stop = on_stop
+        self._stop_check = stop_check
         self.totals = Totals()
         #: Markdown a flow adds to the run report (the open-data step's section).
         self.report_sections: list[str] = []
@@ -84,6 +86,14 @@ class Run:
         self.totals.add_counts(self.loader.submit(observations, requests))
         progress.advance(len(targets))
         return result
+
+    def check(self) -> None:
+        """Raise :class:`RunStopped` once a stop signal has come (:meth:`batch` checks itself).
+
+        For work that does not fetch (a replay): the run is recorded as it
+        ends, once that work has let go of the warehouse.
+        """
+        self._stop_check()
 
     def flush(self) -> None:
         """Wait until every batch handed over is loaded (before reading the warehouse)."""
@@ -178,7 +188,9 @@ def open_run(
             pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
         end = _ender(settings, flow, run_id, loader, writer, stopper, copy)
-        run = Run(flow, settings, run_id, writer, pipeline, loader, on_stop=end)
+        run = Run(
+            flow, settings, run_id, writer, pipeline, loader, on_stop=end, stop_check=stopper.check
+        )
         try:
             yield run
             run.flush()

@@ -98,12 +98,14 @@ def reparse_file(
     batch_size: int = 1000,
     workers: int = 0,
     progress: Callable[[int], None] = lambda pages: None,
+    check: Callable[[], None] = lambda: None,
 ) -> ReplayResult:
     """Rebuild ``questions`` and ``question_versions`` of ``db`` from the archive, in a new file.
 
     The caller holds the run lock. The new file replaces ``db`` once checked.
     ``workers`` processes extract the pages (:mod:`warehouse.replay_pool`; 0:
-    this process), and ``extract`` must then pickle.
+    this process), and ``extract`` must then pickle. ``check`` is called between
+    batches and may raise to stop the replay (the old file then stays as it was).
     """
     result = ReplayResult()
     pattern = None if legislature is None else f"QANR5L{int(legislature)}Q%"
@@ -114,9 +116,10 @@ def reparse_file(
         con.execute(f"SET memory_limit = '{REPLAY_MEMORY}'")
         con.execute(f"SET threads = {REPLAY_THREADS}")
         con.execute(f"SET wal_autocheckpoint = '{REPLAY_WAL}'")
-        spill = db.with_name(f".{db.name}.replay-order.parquet")
-        _replay(con, archive, extraction, pattern, batch_size, result, progress, spill)
+        spill = db.with_name(f"{db.name}.replay-order.parquet")
+        _replay(con, archive, extraction, pattern, batch_size, result, progress, check, spill)
         extraction.close()  # the statements below need the workers' memory
+        check()
         unseed_unread(con)
         damaged = sorted({d.uid for d in result.damaged})
         _keep_old_rows(con, damaged, pattern, result)
@@ -134,6 +137,7 @@ def _replay(
     batch_size: int,
     result: ReplayResult,
     progress: Callable[[int], None],
+    check: Callable[[], None],
     spill: Path,
 ) -> None:
     """Read and extract each batch while the one before it loads (DuckDB lets go of the GIL)."""
@@ -141,6 +145,7 @@ def _replay(
     pending: Future[object] | None = None
     with con.cursor() as reader, ThreadPoolExecutor(1, thread_name_prefix="anq-replay") as loader:
         for pages in _read(reader, archive, extraction, pattern, batch_size, spill):
+            check()
             batch = [
                 obs
                 for page, found in pages

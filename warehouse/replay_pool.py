@@ -29,6 +29,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -50,6 +53,8 @@ REREAD: Outcome = ("reread", None)
 CHUNK, AHEAD = 32, 4
 #: WARC files kept open while their records are read.
 OPEN_FILES = 16
+#: Seconds between a worker's checks that the process that started it is still there.
+ORPHAN_CHECK = 1.0
 
 T = TypeVar("T")
 
@@ -98,9 +103,23 @@ def record_body(member: bytes, uid: str, sha256: str) -> bytes | None:
 _extractor: Extractor | None = None
 
 
-def _start_worker(extractor: Extractor) -> None:
+def _start_worker(extractor: Extractor, parent: int) -> None:
     global _extractor
     _extractor = extractor
+    for signum in (signal.SIGINT, signal.SIGTERM):  # sent to the group: the parent decides
+        signal.signal(signum, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this worker once the process that started it is gone (killed, say).
+
+    A worker waits on its task queue, which nothing closes when its parent is
+    killed: without this it would wait, and hold its memory, for ever.
+    """
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK)
+    os._exit(1)
 
 
 def _read_chunk(jobs: list[Job]) -> list[Outcome]:
@@ -131,7 +150,7 @@ class Extraction:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.extractor,),
+                initargs=(self.extractor, os.getpid()),
             )
             for _ in range(self.workers):  # each starts now, while the caller sets up
                 self._pool.submit(int)

@@ -9,6 +9,9 @@ import logging
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +157,33 @@ def test_workers_end_before_the_whole_table_statements(
     monkeypatch.setattr(replay, "_keep_old_rows", counted)
     reparse(db_path, archive, Fixed(site), workers=2)
     assert alive == [0]
+
+
+#: Starts two extraction workers, prints their pids, and is killed (as by ``kill -9``).
+KILLED = """
+import multiprocessing, os, signal
+from warehouse.replay_pool import Extraction, read_question
+if __name__ == "__main__":
+    Extraction(read_question, 2).__enter__()
+    print(*[p.pid for p in multiprocessing.active_children()], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_workers_end_when_the_process_that_started_them_is_killed() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED], capture_output=True, text=True, timeout=60, check=False
+    )
+    workers = [int(pid) for pid in done.stdout.split()]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert len(workers) == 2 and not [pid for pid in workers if _alive(pid)], done.stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
