@@ -66,15 +66,26 @@ def fold(text: str) -> str:
     return raw.translate(_FOLD_LATIN1).decode("latin-1")
 
 
-@functools.lru_cache(maxsize=4096)
 def label_key(text: str) -> str:
     """The comparable form of a label: folded, whitespace collapsed, separators trimmed.
 
     ``"  Ministère  interrogé > "`` and ``"MINISTERE INTERROGE:"`` both give
     ``"ministere interroge"``.
-
-    Cached: the same few dozen labels are keyed on every page.
     """
+    return _cached_key(text) if len(text) <= CACHED_KEY else _key(text)
+
+
+#: Keys of texts up to this long are cached: the same few dozen labels are keyed on
+#: every page, while page lines (also keyed, to be compared) would fill the cache.
+CACHED_KEY = 100
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_key(text: str) -> str:
+    return _key(text)
+
+
+def _key(text: str) -> str:
     return " ".join(fold(text).split()).strip(SEPARATORS)
 
 

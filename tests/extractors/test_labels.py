@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from extractors.pages import labels
 from extractors.pages.labels import (
     _FOLD,
     Folded,
@@ -107,3 +108,17 @@ def test_a_folded_line_reads_as_the_functions_do(head: str, tail: str) -> None:
 @pytest.mark.parametrize("text", ["Rubrique : Santé", "RUBRIQUES : x", "Auteur", ""])
 def test_a_folded_line_keeps_its_text(text: str) -> None:
     assert Folded(text).text == text
+
+
+def test_a_long_page_line_is_keyed_but_not_cached() -> None:
+    line = "Réponse : " + "le ministre rappelle que " * 20
+    before = labels._cached_key.cache_info().currsize
+    assert label_key(line) == labels._key(line)
+    assert labels._cached_key.cache_info().currsize == before
+
+
+def test_a_label_is_cached() -> None:
+    label_key("Ministère interrogé")
+    hits = labels._cached_key.cache_info().hits
+    assert label_key("Ministère interrogé") == "ministere interroge"
+    assert labels._cached_key.cache_info().hits == hits + 1
