@@ -18,7 +18,14 @@ three times over the same file and reports for each run:
   included) against the file as built, and whether ``questions`` and
   ``question_versions`` came back identical.
 
+With ``--corpus N`` the archive is instead the corpus of ``bench/corpus.py``
+(legislatures 11 to 17, every page generation, about N questions), each page
+extracted as a fetch would and archived once; it is built once and kept under
+``bench/out/reparse-corpus-N/`` (400,000 pages take a while), and each run
+replays that file again.
+
 Usage: ``uv run python bench/bench_reparse.py [--pages 3000] [--answered 0.3] [--runs 3]``
+or ``uv run python bench/bench_reparse.py --corpus 400000 [--runs 3]``
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import groupby
 from pathlib import Path
 
 import duckdb
@@ -39,15 +49,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_pipeline import ASKED, SITE, padding, prefect_env  # noqa: E402
+from bench.corpus import Corpus  # noqa: E402
 from bench.proctree import Tree  # noqa: E402
 from extractors import Question, extract  # noqa: E402
-from extractors.uid import make_uid  # noqa: E402
+from extractors.uid import make_uid, parse_uid  # noqa: E402
 from tests.support.pages import render_question  # noqa: E402
 from warehouse.archive import RawArchive  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.load import Observation, load_batch  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402
-from warehouse.warc import Response  # noqa: E402
+from warehouse.warc import RecordAt, Response  # noqa: E402
 
 CHILD = """
 import json, resource, sys
@@ -132,6 +143,71 @@ def build(db: Path, pages: int, answered: float) -> int:
     return logged
 
 
+#: A page as a worker archived it: uid, extraction, sha256, size, where its record is.
+Archived = tuple[str, Question, str, int, RecordAt | None]
+
+
+def _archive_block(args: tuple[int, Path, list[str]]) -> list[Archived]:
+    """Corpus pages of one thousand-block extracted and archived (in a worker process).
+
+    Each block is one WARC file, so no two workers append to the same file.
+    """
+    questions, root, uids = args
+    archive, corpus, done = RawArchive(root), _corpus(questions), []
+    for uid in uids:
+        body = corpus.question(uid)[0].encode()
+        found = extract(body, _url(uid))
+        assert isinstance(found, Question), uid
+        stored = archive.put(parse_uid(uid), body, Response(_url(uid), T0, 200, "OK", HEADERS))
+        done.append((uid, found, stored.sha256, len(body), stored.at))
+    return done
+
+
+def _url(uid: str) -> str:
+    return f"{SITE}/dyn/{parse_uid(uid).legislature}/questions/{uid}"
+
+
+_corpora: dict[int, Corpus] = {}
+
+
+def _corpus(questions: int) -> Corpus:
+    return _corpora.setdefault(questions, Corpus(questions))
+
+
+def _block(uid: str) -> tuple[int, str, int]:
+    parsed = parse_uid(uid)
+    return parsed.legislature, parsed.type, parsed.number // 1000
+
+
+def build_corpus(db: Path, questions: int) -> int:
+    """Every page of the corpus of ``questions`` fetched once, at ``T0``."""
+    root, logged = db.with_name(db.name.removesuffix(".duckdb") + "-raw"), 0
+    blocks = [list(uids) for _, uids in groupby(_corpus(questions).uids(), key=_block)]
+    with connect(db) as con, ProcessPoolExecutor(os.cpu_count()) as pool:
+        run_id = start_run(con, "backfill", {})
+        window: deque[Future[list[Archived]]] = deque()
+        for n, uids in enumerate(blocks):
+            window.append(pool.submit(_archive_block, (questions, root, uids)))
+            if len(window) > 4 or n == len(blocks) - 1:
+                while window and (len(window) > 4 or n == len(blocks) - 1):
+                    pages = window.popleft().result()
+                    load_batch(con, run_id, [_observed(*page) for page in pages])
+                    logged += len(pages)
+            if n % 50 == 0:
+                print(f"  built {logged} pages", flush=True)
+        finish_run(con, run_id, "completed")
+    return logged
+
+
+def _observed(
+    uid: str, found: Question, sha256: str, size: int, at: RecordAt | None
+) -> Observation:
+    return Observation(
+        parse_uid(uid), _url(uid), T0, "question", found, 200,
+        raw_sha256=sha256, raw_size=size, raw_at=at,
+    )  # fmt: skip
+
+
 def size(db: Path) -> int:
     wal = db.with_name(db.name + ".wal")
     return db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
@@ -143,6 +219,16 @@ def snapshot(db: Path) -> tuple[object, ...]:
         row = con.execute(SNAPSHOT).fetchone()
         assert row is not None
         return tuple(row)
+    finally:
+        con.close()
+
+
+def _count_pages(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute("SELECT count(*) FROM pipeline.raw_pages").fetchone()
+        assert row is not None
+        return int(row[0])
     finally:
         con.close()
 
@@ -207,13 +293,23 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=3000)
     parser.add_argument("--answered", type=float, default=0.3)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--corpus", type=int, default=0, help="replay the corpus of N questions")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "anq.duckdb"
-        logged = build(db, args.pages, args.answered)
+        db, logged = Path(tmp) / "anq.duckdb", 0
+        if args.corpus:
+            db = REPO / "bench" / "out" / f"reparse-corpus-{args.corpus}" / "anq.duckdb"
+            if not db.exists():
+                db.parent.mkdir(parents=True, exist_ok=True)
+                build_corpus(db.with_name("building.duckdb"), args.corpus)
+                db.with_name("building-raw").rename(db.with_name("anq-raw"))
+                db.with_name("building.duckdb").rename(db)
+            logged = _count_pages(db)
+        else:
+            logged = build(db, args.pages, args.answered)
         built, before = size(db), snapshot(db)
-        raw = [p for p in Path(tmp).glob("anq-raw/**/*") if p.is_file()]
+        raw = [p for p in db.parent.glob("anq-raw/**/*") if p.is_file()]
         archived = sum(p.stat().st_size for p in raw) / 1e6
         print(f"built: {logged} archived pages, file {built / 1e6:.1f} MB, "
               f"archive {archived:.1f} MB in {len(raw)} files")  # fmt: skip
