@@ -76,7 +76,7 @@ class FreshFile:
         name = str(_scalar(con, "SELECT current_database()"))
         if name == SOURCE:
             raise RewriteFailed(f"{self.path} would be attached under the name {SOURCE!r}")
-        con.execute(f"ATTACH {_literal(self.db)} AS {SOURCE} (READ_ONLY)")
+        con.execute(f"ATTACH {sql_path(self.db)} AS {SOURCE} (READ_ONLY)")
         con.execute(f"COPY FROM DATABASE {SOURCE} TO {q(name)} (SCHEMA)")
         use_pipeline_schema(con)
         for schema, table in tables(con, SOURCE):
@@ -112,8 +112,8 @@ class FreshFile:
 
     def _check(self) -> None:
         with duckdb.connect() as con:
-            con.execute(f"ATTACH {_literal(self.db)} AS old (READ_ONLY)")
-            con.execute(f"ATTACH {_literal(self.path)} AS new (READ_ONLY)")
+            con.execute(f"ATTACH {sql_path(self.db)} AS old (READ_ONLY)")
+            con.execute(f"ATTACH {sql_path(self.path)} AS new (READ_ONLY)")
             if _catalog(con, "old") != _catalog(con, "new"):
                 missing = _catalog(con, "old") ^ _catalog(con, "new")
                 raise RewriteFailed(f"{self.path}: catalog differs from {self.db}: {missing}")
@@ -190,7 +190,8 @@ def _remove(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _literal(path: Path) -> str:
+def sql_path(path: Path) -> str:
+    """``path`` as a SQL string literal (for statements that take no parameter there)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 

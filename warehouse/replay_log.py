@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from extractors.uid import Uid, parse_uid
-from warehouse.compact import SOURCE
+from warehouse.compact import SOURCE, sql_path
 from warehouse.warc import RecordAt
 
 
@@ -39,17 +39,13 @@ def fetch_order(
             "COPY (SELECT uid, sha256, url, fetched_at, warc_file, warc_offset, warc_length "
             f"FROM {SOURCE}.pipeline.raw_pages "
             "WHERE $1::VARCHAR IS NULL OR uid LIKE $1 ORDER BY fetched_at, uid) "
-            f"TO '{_quoted(spill)}' (FORMAT parquet, ROW_GROUP_SIZE 8192)",
+            f"TO {sql_path(spill)} (FORMAT parquet, ROW_GROUP_SIZE 8192)",
             [pattern],
         )
-        cur.execute(f"SELECT * FROM read_parquet('{_quoted(spill)}')")
+        cur.execute(f"SELECT * FROM read_parquet({sql_path(spill)})")
         yield from _batches(cur, size)
     finally:
         spill.unlink(missing_ok=True)
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _batches(cur: duckdb.DuckDBPyConnection, size: int) -> Iterator[list[Page]]:

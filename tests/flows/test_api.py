@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from flows import api
+from tests.support.procs import alive
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,14 +26,6 @@ def test_a_users_api_url_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api.ApiChild, "start", refuse)
     with api.prefect_api():
         assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:9/api"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" not in status
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
@@ -52,10 +45,10 @@ def test_the_api_child_dies_with_a_killed_command(tmp_path: Path) -> None:
     pid = int(done.stdout.split()[0])
     try:
         deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(pid)
+        assert not alive(pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)

@@ -6,15 +6,15 @@ A real process: the stop ends it (a stopped run's process has seconds to exit).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
 import pytest
+
+from tests.support.procs import still_running
 
 #: Every row of the tables a reparse rebuilds, hashed.
 SNAPSHOT = (
@@ -29,7 +29,6 @@ CHILD = (
     + """
 import multiprocessing, os, signal, sys
 from pathlib import Path
-from typing import NamedTuple
 from flows import rebuild as work
 from flows.config import resolve
 from tests.warehouse.replay_story import script
@@ -92,10 +91,7 @@ def test_the_run_is_recorded_failed_with_the_reason(stopped: Stopped) -> None:
 
 
 def test_no_worker_is_left(stopped: Stopped) -> None:
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(_alive(pid) for pid in stopped.workers):
-        time.sleep(0.1)
-    assert not [pid for pid in stopped.workers if _alive(pid)]
+    assert still_running(stopped.workers, within=5) == []
 
 
 def test_no_file_is_left_beside_the_warehouse(stopped: Stopped) -> None:
@@ -110,11 +106,3 @@ def test_the_questions_are_as_they_were(stopped: Stopped) -> None:
 def _query(db: Path, sql: str) -> list[tuple[object, ...]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql).fetchall()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

@@ -11,13 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from extractors.model import Question
+from tests.support.procs import still_running
 from tests.warehouse.conftest import uid
 from tests.warehouse.replay_probe import heavy_modules
 from tests.warehouse.replay_story import DAMAGE, FakeSite, Snapshot, reparse, snapshot
@@ -175,15 +175,4 @@ def test_workers_end_when_the_process_that_started_them_is_killed() -> None:
         [sys.executable, "-c", KILLED], capture_output=True, text=True, timeout=60, check=False
     )
     workers = [int(pid) for pid in done.stdout.split()]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
-        time.sleep(0.1)
-    assert len(workers) == 2 and not [pid for pid in workers if _alive(pid)], done.stderr
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    assert (len(workers), still_running(workers, within=10)) == (2, []), done.stderr
