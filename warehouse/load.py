@@ -7,7 +7,7 @@ statements, so a replay gives back what the fetches wrote.
 One batch is one transaction. The batch is deduplicated on uid (last wins),
 the prior state of its uids is read in one query, Python decides what each
 observation means (new, changed, unchanged, ...), and each table is then
-written by one set-based statement from a registered Arrow table (no per-row
+written by one set-based statement from a staged temporary table (no per-row
 ``executemany``; the stage tables and statements are in :mod:`warehouse.staging`).
 A run killed between batches therefore leaves a consistent file holding every
 batch it finished, counters included.
@@ -36,7 +36,7 @@ Decisions where the contract is silent:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -46,7 +46,7 @@ import duckdb
 from warehouse import policy
 from warehouse import staging as st
 from warehouse.observation import Observation, Outcome
-from warehouse.queries import Prior, read_prior
+from warehouse.queries import Prior, read_prior, read_question_prior
 
 __all__ = ["BatchCounts", "Observation", "Outcome", "load_batch", "load_questions"]
 
@@ -115,19 +115,24 @@ def load_batch(
 
 
 def load_questions(
-    con: duckdb.DuckDBPyConnection, observations: Sequence[Observation]
+    con: duckdb.DuckDBPyConnection,
+    observations: Sequence[Observation],
+    *,
+    new: Collection[str] = frozenset(),
 ) -> BatchCounts:
     """Apply question observations to ``questions`` and ``question_versions`` only.
 
     What ``anq reparse`` does with each page it replays, in fetch order: the
     fetch state, raw page log, failures and runs of the original fetches stay
     as they are. One transaction; each uid at most once per batch (a uid's
-    pages are replayed one batch after the other, in order).
+    pages are replayed one batch after the other, in order). The uids in
+    ``new`` are known to have no row yet and are not looked up (were one held,
+    its insert would fail on the primary key, not load).
     """
     batch = list({str(o.uid): o for o in observations}.values())
     con.execute("BEGIN TRANSACTION")
     try:
-        prior = read_prior(con, [str(o.uid) for o in batch])
+        prior = read_question_prior(con, [str(o.uid) for o in batch if str(o.uid) not in new])
         plan = _Plan()
         for obs in batch:
             _check_time(obs)

@@ -63,6 +63,21 @@ def read_prior(con: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, Pri
     }
 
 
+_READ_QUESTION_PRIOR = """
+WITH k AS (SELECT unnest(?::VARCHAR[]) AS uid)
+SELECT qu.uid, qu.content_hash, qu.status, qu.question_published_on
+FROM k JOIN questions AS qu ON qu.uid = k.uid
+"""
+
+
+def read_question_prior(con: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, Prior]:
+    """:func:`read_prior` of ``questions`` alone: what a replayed page is compared with."""
+    if not uids:
+        return {}
+    rows = con.execute(_READ_QUESTION_PRIOR, [uids]).fetchall()
+    return {row[0]: Prior(content_hash=row[1], status=row[2], published_on=row[3]) for row in rows}
+
+
 def known_numbers(con: duckdb.DuckDBPyConnection, legislature: int, type_: str) -> int:
     """The highest question number held for (legislature, type), 0 when none.
 

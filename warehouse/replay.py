@@ -39,8 +39,10 @@ from pathlib import Path
 import duckdb
 
 from extractors.model import Question
+from extractors.uid import parse_uid
 from warehouse.archive import ArchiveCorrupt, RawArchive
 from warehouse.compact import SOURCE, FreshFile, RewriteFailed, Sizes
+from warehouse.held import Held
 from warehouse.load import load_questions
 from warehouse.observation import Observation
 from warehouse.replay_damage import Damage, damage, record_damage
@@ -142,6 +144,7 @@ def _replay(
 ) -> None:
     """Read and extract each batch while the one before it loads (DuckDB lets go of the GIL)."""
     damaged: set[str] = set()
+    held = _seeded(con)
     pending: Future[object] | None = None
     with con.cursor() as reader, ThreadPoolExecutor(1, thread_name_prefix="anq-replay") as loader:
         for pages in _read(reader, archive, extraction, pattern, batch_size, spill):
@@ -151,13 +154,25 @@ def _replay(
                 for page, found in pages
                 if (obs := _observe(archive, extraction, page, found, damaged, result)) is not None
             ]
+            new = {str(obs.uid) for obs in batch if obs.uid not in held}
+            held.add(obs.uid for obs in batch)
             if pending is not None:
                 pending.result()
-            pending = loader.submit(load_questions, con, batch) if batch else None
+            pending = loader.submit(load_questions, con, batch, new=new) if batch else None
             result.pages += len(pages)
             progress(len(pages))
         if pending is not None:
             pending.result()
+
+
+def _seeded(con: duckdb.DuckDBPyConnection) -> Held:
+    """The uids the fresh file holds before the replay (those the open data seeded)."""
+    held = Held()
+    with con.cursor() as cur:
+        cur.execute("SELECT uid FROM questions")
+        while rows := cur.fetchmany(10_000):
+            held.add(parse_uid(uid) for (uid,) in rows)
+    return held
 
 
 def _read(

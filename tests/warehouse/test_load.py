@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from tests.warehouse.conftest import T0, answered, question, rows, seen, uid
-from warehouse.load import BatchCounts, Observation, load_batch
+from warehouse.load import BatchCounts, Observation, load_batch, load_questions
 
 DAY = dt.timedelta(days=1)
 SHA_A, SHA_B = "a" * 64, "b" * 64
@@ -255,3 +255,19 @@ def test_aware_timestamps_are_refused(con: duckdb.DuckDBPyConnection, run_id: st
     aware = T0.replace(tzinfo=dt.UTC)
     with pytest.raises(ValueError, match="naive UTC"):
         load_batch(con, run_id, [seen(question(1), aware)])
+
+
+def test_load_questions_looks_up_a_uid_not_claimed_new(con: duckdb.DuckDBPyConnection) -> None:
+    load_questions(con, [seen(question(1), T0)], new={str(uid(1))})
+    counts = load_questions(con, [seen(question(1, title="Autre"), T0 + DAY)])
+    assert counts == BatchCounts(changed=1)
+    assert [v[0] for v in version_chain(con, 1)] == [1, 2]
+
+
+def test_load_questions_refuses_a_held_uid_claimed_new(con: duckdb.DuckDBPyConnection) -> None:
+    """A wrong claim fails on the primary key, and the batch loads nothing."""
+    load_questions(con, [seen(question(1), T0)])
+    later = [seen(question(2), T0 + DAY), seen(question(1, title="Autre"), T0 + DAY)]
+    with pytest.raises(duckdb.ConstraintException):
+        load_questions(con, later, new={str(uid(1)), str(uid(2))})
+    assert rows(con, "SELECT uid, title FROM questions") == [(str(uid(1)), "Question 1")]
