@@ -23,26 +23,25 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from extractors.model import QUESTION_COLUMNS
 from extractors.opendata.record import RECORD_COLUMNS
 from warehouse import policy
-from warehouse.staging import QUESTION_TYPES, arrow_table, q
+from warehouse.staging import QUESTION_TYPES, q, staged
 
-_TS = pa.timestamp("us")
+_TS = "TIMESTAMP"
 _RECORD_EXTRA = ("closure_code", "closure_label", "record_hash", "content_hash", "state_hash",
                  "drift")  # fmt: skip
-STAGE_RECORD: dict[str, pa.DataType] = {
+STAGE_RECORD: dict[str, str] = {
     **{c: QUESTION_TYPES[c] for c in RECORD_COLUMNS},
-    **{c: pa.string() for c in _RECORD_EXTRA},
+    **{c: "VARCHAR" for c in _RECORD_EXTRA},
     "archive_date": _TS,
     "loaded_at": _TS,
 }
-STAGE_FAILURE: dict[str, pa.DataType] = {
-    "run_id": pa.string(), "legislature": pa.int32(), "type": pa.string(),
-    "member": pa.string(), "record_index": pa.int32(), "uid": pa.string(),
-    "field": pa.string(), "error": pa.string(), "occurred_at": _TS,
+STAGE_FAILURE: dict[str, str] = {
+    "run_id": "VARCHAR", "legislature": "INTEGER", "type": "VARCHAR",
+    "member": "VARCHAR", "record_index": "INTEGER", "uid": "VARCHAR",
+    "field": "VARCHAR", "error": "VARCHAR", "occurred_at": _TS,
 }  # fmt: skip
 
 _REC = ", ".join(q(c) for c in STAGE_RECORD)
@@ -67,35 +66,26 @@ class ArchiveState:
 
 
 def load_records(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Merge one batch of mapped records (one transaction; the last of a uid wins).
-
-    The batch is staged in the C allocator's memory: pyarrow's own pool keeps what each
-    batch freed, 10-15 MB more at the load's peak (docs/benchmarks.md, "Open data").
-    """
+    """Merge one batch of mapped records (one transaction; the last of a uid wins)."""
     unique = list({row["uid"]: row for row in rows}.values())
     if not unique:
         return
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("stage_od", arrow_table(unique, STAGE_RECORD, pa.system_memory_pool()))
-        con.execute(MERGE_RECORDS)
+        with staged(con, "stage_od", unique, STAGE_RECORD):
+            con.execute(MERGE_RECORDS)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        con.unregister("stage_od")
 
 
 def record_failures(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> None:
     """Keep the records that could not be read."""
     if rows:
-        con.register("stage_odf", arrow_table(list(rows), STAGE_FAILURE))
-        try:
+        with staged(con, "stage_odf", rows, STAGE_FAILURE):
             con.execute(f"INSERT INTO opendata_failures ({', '.join(STAGE_FAILURE)}) "
                         f"SELECT {', '.join(STAGE_FAILURE)} FROM stage_odf")  # fmt: skip
-        finally:
-            con.unregister("stage_odf")
 
 
 def archive_state(con: duckdb.DuckDBPyConnection, legislature: int, type_: str) -> ArchiveState:

@@ -6,21 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from warehouse.archive import ArchiveCorrupt
 from warehouse.compact import SOURCE
 from warehouse.db import utcnow
-from warehouse.staging import arrow_table
+from warehouse.staging import staged
 
 _DAMAGE_TYPES = {
-    "uid": pa.string(),
-    "sha256": pa.string(),
-    "path": pa.string(),
-    "file_offset": pa.int64(),
-    "problem": pa.string(),
-    "found_at": pa.timestamp("us"),
-    "run_id": pa.string(),
+    "uid": "VARCHAR",
+    "sha256": "VARCHAR",
+    "path": "VARCHAR",
+    "file_offset": "BIGINT",
+    "problem": "VARCHAR",
+    "found_at": "TIMESTAMP",
+    "run_id": "VARCHAR",
 }
 
 
@@ -58,11 +57,8 @@ def record_damage(
     rows = [
         {**vars(d), "file_offset": d.offset, "found_at": found_at, "run_id": run_id} for d in found
     ]
-    con.register("stage_damage", arrow_table(rows, _DAMAGE_TYPES))
-    try:
+    with staged(con, "stage_damage", rows, _DAMAGE_TYPES):
         con.execute(
             "INSERT INTO archive_damage (uid, sha256, path, file_offset, problem, found_at, run_id)"
             " SELECT uid, sha256, path, file_offset, problem, found_at, run_id FROM stage_damage"
         )
-    finally:
-        con.unregister("stage_damage")

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from warehouse.db import utcnow
+from warehouse.staging import staged
 
 #: Values of ``runs.state``.
 STATES = ("running", "completed", "failed", "crashed")
@@ -123,6 +123,12 @@ def finish_run(
         raise ValueError(f"no run {run_id!r} in the runs table")
 
 
+_FIELD_STAT_TYPES = {
+    "run_id": "VARCHAR", "template": "VARCHAR", "field": "VARCHAR",
+    "pages": "INTEGER", "filled": "INTEGER",
+}  # fmt: skip
+
+
 def record_field_stats(
     con: duckdb.DuckDBPyConnection, run_id: str, rows: Iterable[FieldStat]
 ) -> None:
@@ -138,18 +144,11 @@ def record_field_stats(
         total[1] += s.filled
     if not totals:
         return
-    keys = list(totals)
-    table = pa.table(
-        {
-            "run_id": pa.array([run_id] * len(keys), pa.string()),
-            "template": pa.array([k[0] for k in keys], pa.string()),
-            "field": pa.array([k[1] for k in keys], pa.string()),
-            "pages": pa.array([totals[k][0] for k in keys], pa.int32()),
-            "filled": pa.array([totals[k][1] for k in keys], pa.int32()),
-        }
-    )
-    con.register("stage_field_stats", table)
-    try:
+    staged_rows = [
+        {"run_id": run_id, "template": k[0], "field": k[1], "pages": v[0], "filled": v[1]}
+        for k, v in totals.items()
+    ]
+    with staged(con, "stage_field_stats", staged_rows, _FIELD_STAT_TYPES):
         con.execute(
             "INSERT INTO run_field_stats (run_id, template, field, pages, filled) "
             "SELECT run_id, template, field, pages, filled FROM stage_field_stats "
@@ -157,8 +156,6 @@ def record_field_stats(
             "pages = run_field_stats.pages + excluded.pages, "
             "filled = run_field_stats.filled + excluded.filled"
         )
-    finally:
-        con.unregister("stage_field_stats")
 
 
 def last_runs(con: duckdb.DuckDBPyConnection, n: int = 10) -> list[RunRecord]:

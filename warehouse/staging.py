@@ -1,19 +1,22 @@
-"""The Arrow side of set-based writes: typed stage tables and the statements that read them.
+"""Set-based writes: typed stage tables and the statements that read them.
 
-:func:`warehouse.load.load_batch` builds plain row dicts, turns each kind into an
-Arrow table with an explicit schema (``STAGE_*``), registers it under a fixed
-name (``stage_q``, ``stage_obs``, ``stage_raw``, ``stage_fs``, ``stage_fail``) and
-runs the statements below against it: one statement per table and kind, no
-per-row ``executemany``. ``warehouse/replay.py`` stages its damage list the same way.
+:func:`warehouse.load.load_batch` builds plain row dicts, stages each kind as a
+temporary table with explicit SQL types (``STAGE_*``) under a fixed name
+(``stage_q``, ``stage_obs``, ``stage_raw``, ``stage_fs``, ``stage_fail``) and runs
+the statements below against it: one statement per table and kind, no per-row
+``executemany``. Each column goes to DuckDB as one list parameter, so no Arrow
+library is loaded: pyarrow would add about 40 MB to every writing process
+(docs/benchmarks.md, Reparse). The open-data load, the run's field statistics
+and the replay's damage list are staged the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from extractors.model import QUESTION_COLUMNS, Question
 
@@ -23,76 +26,87 @@ _DATE_COLUMNS = frozenset(
 )
 
 
-#: Arrow types of the ``questions`` content columns (``uid`` .. ``signaled_on``).
-QUESTION_TYPES: dict[str, pa.DataType] = {
-    name: pa.int32()
-    if name in _INT_COLUMNS
-    else pa.date32()
-    if name in _DATE_COLUMNS
-    else pa.string()
+#: SQL types of the ``questions`` content columns (``uid`` .. ``signaled_on``).
+QUESTION_TYPES: dict[str, str] = {
+    name: "INTEGER" if name in _INT_COLUMNS else "DATE" if name in _DATE_COLUMNS else "VARCHAR"
     for name in QUESTION_COLUMNS
 }
-_TS = pa.timestamp("us")
+_TS = "TIMESTAMP"
 STAGE_QUESTION = {
     **QUESTION_TYPES,
-    "kind": pa.string(),
+    "kind": "VARCHAR",
     "fetched_at": _TS,
-    "content_hash": pa.string(),
-    "template": pa.string(),
+    "content_hash": "VARCHAR",
+    "template": "VARCHAR",
 }
-STAGE_OBS = {"uid": pa.string(), "fetched_at": _TS, "outcome": pa.string()}
+STAGE_OBS = {"uid": "VARCHAR", "fetched_at": _TS, "outcome": "VARCHAR"}
 STAGE_RAW = {
-    "uid": pa.string(),
-    "sha256": pa.string(),
-    "url": pa.string(),
+    "uid": "VARCHAR",
+    "sha256": "VARCHAR",
+    "url": "VARCHAR",
     "fetched_at": _TS,
-    "http_status": pa.int32(),
-    "size": pa.int64(),
-    "warc_file": pa.string(),
-    "warc_offset": pa.int64(),
-    "warc_length": pa.int64(),
+    "http_status": "INTEGER",
+    "size": "BIGINT",
+    "warc_file": "VARCHAR",
+    "warc_offset": "BIGINT",
+    "warc_length": "BIGINT",
 }
 STAGE_FETCH_STATE = {
-    "uid": pa.string(),
-    "legislature": pa.int32(),
-    "type": pa.string(),
-    "number": pa.int32(),
-    "url": pa.string(),
-    "etag": pa.string(),
-    "last_modified": pa.string(),
-    "last_outcome": pa.string(),
-    "last_http_status": pa.int32(),
+    "uid": "VARCHAR",
+    "legislature": "INTEGER",
+    "type": "VARCHAR",
+    "number": "INTEGER",
+    "url": "VARCHAR",
+    "etag": "VARCHAR",
+    "last_modified": "VARCHAR",
+    "last_outcome": "VARCHAR",
+    "last_http_status": "INTEGER",
     "last_attempt_at": _TS,
     "last_success_at": _TS,
-    "consecutive_failures": pa.int32(),
+    "consecutive_failures": "INTEGER",
     "next_due_at": _TS,
-    "raw_sha256": pa.string(),
+    "raw_sha256": "VARCHAR",
 }
 STAGE_FAILURE = {
-    "uid": pa.string(),
-    "url": pa.string(),
-    "run_id": pa.string(),
-    "stage": pa.string(),
-    "error": pa.string(),
-    "field": pa.string(),
-    "sha256": pa.string(),
+    "uid": "VARCHAR",
+    "url": "VARCHAR",
+    "run_id": "VARCHAR",
+    "stage": "VARCHAR",
+    "error": "VARCHAR",
+    "field": "VARCHAR",
+    "sha256": "VARCHAR",
     "occurred_at": _TS,
 }
 
 
-def arrow_table(
-    rows: Sequence[dict[str, Any]],
-    types: dict[str, pa.DataType],
-    memory_pool: pa.MemoryPool | None = None,
-) -> pa.Table:
-    """Rows as an Arrow table with explicit types (an empty batch keeps its schema), in
-    ``memory_pool`` (default: pyarrow's)."""
-    return pa.table(
-        {
-            name: pa.array([row.get(name) for row in rows], type=t, memory_pool=memory_pool)
-            for name, t in types.items()
-        }
+def stage(
+    con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[dict[str, Any]], types: dict[str, str]
+) -> None:
+    """``rows`` as the temporary table ``name``, with the columns and SQL types of ``types``
+    (an empty batch keeps them); it replaces any earlier table of that name."""
+    columns = ", ".join(
+        f"unnest(${i}::{t}[]) AS {q(c)}" for i, (c, t) in enumerate(types.items(), 1)
     )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {q(name)} AS SELECT {columns}",
+        [[row.get(c) for row in rows] for c in types],
+    )
+
+
+def unstage(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the stage table ``name``. Not needed after an error: the caller's ROLLBACK
+    undoes it, and outside a transaction the next stage of that name replaces it."""
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{q(name)}")
+
+
+@contextmanager
+def staged(
+    con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[dict[str, Any]], types: dict[str, str]
+) -> Iterator[None]:
+    """``rows`` staged as ``name`` (:func:`stage`) for the statements of the block."""
+    stage(con, name, rows, types)
+    yield
+    unstage(con, name)
 
 
 def q(name: str) -> str:
@@ -174,21 +188,19 @@ WHERE run_id = ?
 """
 
 
-#: One write step: (wanted, statement, stage table name, rows, Arrow schema).
-Step = tuple[bool, str, str, list[dict[str, Any]], dict[str, pa.DataType]]
+#: One write step: (wanted, statement, stage table name, rows, SQL types).
+Step = tuple[bool, str, str, list[dict[str, Any]], dict[str, str]]
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps: Sequence[Step]) -> None:
-    """Run the wanted steps, registering each stage table once, and unregister them all."""
-    registered: set[str] = set()
-    try:
-        for wanted, sql, name, rows, types in steps:
-            if not wanted:
-                continue
-            if name not in registered:
-                con.register(name, arrow_table(rows, types))
-                registered.add(name)
-            con.execute(sql)
-    finally:
-        for name in registered:
-            con.unregister(name)
+    """Run the wanted steps, staging each table once, and drop the stage tables after."""
+    staged_names: list[str] = []
+    for wanted, sql, name, rows, types in steps:
+        if not wanted:
+            continue
+        if name not in staged_names:
+            stage(con, name, rows, types)
+            staged_names.append(name)
+        con.execute(sql)
+    for name in staged_names:
+        unstage(con, name)

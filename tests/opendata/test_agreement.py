@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from extractors.model import Question
@@ -95,7 +94,7 @@ def _counted(con: duckdb.DuckDBPyConnection) -> tuple[list[ag.Agreement], int]:
 #: Other spellings of a page's text: some normalisations make them equal to the record's.
 SPELLINGS = ["upper({}) || '  '", "replace({}, ' ', '  ') || ' '", "replace({}, 'e', 'é')"]
 FIELDS = [name for name, _, _ in ag.COMPARED]
-TEXTS = [name for name in FIELDS if QUESTION_TYPES[name] == pa.string() and name != "status"]
+TEXTS = [name for name in FIELDS if QUESTION_TYPES[name] == "VARCHAR" and name != "status"]
 NULLABLE = [name for name in FIELDS if name != "status"]
 
 
