@@ -59,8 +59,11 @@ def file_size(db: Path) -> int:
 class FreshFile:
     """A new warehouse file built from ``db``; ``con`` writes it, ``previous`` is the old one."""
 
-    def __init__(self, db: Path, *, rebuilt: Collection[str] = ()) -> None:
+    def __init__(
+        self, db: Path, *, rebuilt: Collection[str] = (), memory: str = WRITER_MEMORY
+    ) -> None:
         self.db = Path(db)
+        self.memory = memory
         self.path = self.db.with_name(self.db.name + ".rewrite")
         self.rebuilt = frozenset(rebuilt)
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -72,7 +75,7 @@ class FreshFile:
         _remove(self.path)
         self._stamp = _stamp(self.db)
         con = self.con = duckdb.connect(str(self.path), config=_CONFIG)
-        con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
+        con.execute(f"SET memory_limit = '{self.memory}'")
         name = str(_scalar(con, "SELECT current_database()"))
         if name == SOURCE:
             raise RewriteFailed(f"{self.path} would be attached under the name {SOURCE!r}")

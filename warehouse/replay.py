@@ -55,8 +55,9 @@ log = logging.getLogger("anq.reparse")
 #: The tables a reparse writes itself; every other one is copied as it is.
 REBUILT = ("questions", "question_versions", "archive_damage")
 
-#: DuckDB's memory, threads and WAL from the first replayed page to the swap. A batch
-#: at a time needs little, and the statements after the replay (copying the kept rows
+#: DuckDB's memory (from the copy of the kept tables), threads and WAL (from the first
+#: replayed page) to the swap. A batch at a time needs little, the copies are as fast as
+#: with twice the memory, and the statements after the replay (copying the kept rows
 #: with their indexes) fit too, spilling to disk, with one thread: a second one made
 #: sorting the archive log run out of this memory, and the extraction workers have
 #: the cores. Checkpoints are costly (each one writes every index whole), so the WAL
@@ -111,11 +112,11 @@ def reparse_file(
     """
     result = ReplayResult()
     pattern = None if legislature is None else f"QANR5L{int(legislature)}Q%"
-    with Extraction(extract, workers) as extraction, FreshFile(db, rebuilt=REBUILT) as fresh:
+    fresh_file = FreshFile(db, rebuilt=REBUILT, memory=REPLAY_MEMORY)
+    with Extraction(extract, workers) as extraction, fresh_file as fresh:
         con = fresh.con
         assert con is not None
         seed_opendata_born(con, pattern)
-        con.execute(f"SET memory_limit = '{REPLAY_MEMORY}'")
         con.execute(f"SET threads = {REPLAY_THREADS}")
         con.execute(f"SET wal_autocheckpoint = '{REPLAY_WAL}'")
         spill = db.with_name(f"{db.name}.replay-order.parquet")

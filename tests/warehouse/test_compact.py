@@ -110,6 +110,17 @@ def test_a_failed_rewrite_keeps_the_old_file(loaded: Path) -> None:
     assert (_dump(loaded), loaded.with_name(loaded.name + ".rewrite").exists()) == (before, False)
 
 
+@pytest.mark.parametrize(("memory", "shown"), [(None, "122.0 MiB"), ("64MB", "61.0 MiB")])
+def test_the_new_file_is_written_within_its_memory(
+    loaded: Path, memory: str | None, shown: str
+) -> None:
+    """Compact's default, or less where other processes need the memory (reparse's workers)."""
+    fresh = FreshFile(loaded) if memory is None else FreshFile(loaded, memory=memory)
+    with RunLock(loaded), fresh:
+        assert fresh.con is not None
+        assert fresh.con.execute("SELECT current_setting('memory_limit')").fetchone() == (shown,)
+
+
 def test_a_rewrite_missing_rows_is_not_swapped_in(loaded: Path) -> None:
     before = _dump(loaded)
     with RunLock(loaded), FreshFile(loaded) as fresh:
