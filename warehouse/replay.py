@@ -56,8 +56,8 @@ log = logging.getLogger("anq.reparse")
 REBUILT = ("questions", "question_versions", "archive_damage")
 
 #: DuckDB's memory (from the copy of the kept tables), threads and WAL (from the first
-#: replayed page) to the swap. A batch at a time needs little, the copies are as fast as
-#: with twice the memory, and the statements after the replay (copying the kept rows
+#: replayed page) to the swap. A batch at a time needs little, the copies need no more
+#: (the workers are up by then), and the statements after the replay (copying the kept rows
 #: with their indexes) fit too, spilling to disk, with one thread: a second one made
 #: sorting the archive log run out of this memory, and the extraction workers have
 #: the cores. Checkpoints are costly (each one writes every index whole), so the WAL

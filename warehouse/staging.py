@@ -13,7 +13,7 @@ and the replay's damage list are staged the same way.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import duckdb
@@ -79,11 +79,14 @@ STAGE_FAILURE = {
 }
 
 
-def stage(
+@contextmanager
+def staged(
     con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[dict[str, Any]], types: dict[str, str]
-) -> None:
-    """``rows`` as the temporary table ``name``, with the columns and SQL types of ``types``
-    (an empty batch keeps them); it replaces any earlier table of that name."""
+) -> Iterator[None]:
+    """``rows`` as the temporary table ``name`` for the statements of the block, with the
+    columns and SQL types of ``types`` (an empty batch keeps them), dropped after it. After
+    an error the caller's ROLLBACK undoes it (outside a transaction, the next one replaces it).
+    """
     columns = ", ".join(
         f"unnest(${i}::{t}[]) AS {q(c)}" for i, (c, t) in enumerate(types.items(), 1)
     )
@@ -91,22 +94,8 @@ def stage(
         f"CREATE OR REPLACE TEMP TABLE {q(name)} AS SELECT {columns}",
         [[row.get(c) for row in rows] for c in types],
     )
-
-
-def unstage(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Drop the stage table ``name``. Not needed after an error: the caller's ROLLBACK
-    undoes it, and outside a transaction the next stage of that name replaces it."""
-    con.execute(f"DROP TABLE IF EXISTS temp.main.{q(name)}")
-
-
-@contextmanager
-def staged(
-    con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[dict[str, Any]], types: dict[str, str]
-) -> Iterator[None]:
-    """``rows`` staged as ``name`` (:func:`stage`) for the statements of the block."""
-    stage(con, name, rows, types)
     yield
-    unstage(con, name)
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{q(name)}")
 
 
 def q(name: str) -> str:
@@ -193,14 +182,13 @@ Step = tuple[bool, str, str, list[dict[str, Any]], dict[str, str]]
 
 
 def run_steps(con: duckdb.DuckDBPyConnection, steps: Sequence[Step]) -> None:
-    """Run the wanted steps, staging each table once, and drop the stage tables after."""
-    staged_names: list[str] = []
-    for wanted, sql, name, rows, types in steps:
-        if not wanted:
-            continue
-        if name not in staged_names:
-            stage(con, name, rows, types)
-            staged_names.append(name)
-        con.execute(sql)
-    for name in staged_names:
-        unstage(con, name)
+    """Run the wanted steps, each stage table staged once for all the steps that read it."""
+    with ExitStack() as stack:
+        names: set[str] = set()
+        for wanted, sql, name, rows, types in steps:
+            if not wanted:
+                continue
+            if name not in names:
+                stack.enter_context(staged(con, name, rows, types))
+                names.add(name)
+            con.execute(sql)

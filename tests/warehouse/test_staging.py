@@ -32,9 +32,8 @@ def staged_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     return con.execute("SELECT s, i, b, d, t FROM stage_x").fetchall()
 
 
-def test_stage_keeps_values_and_types() -> None:
-    with duckdb.connect() as con:
-        st.stage(con, "stage_x", ROWS, TYPES)
+def test_staged_keeps_values_and_types() -> None:
+    with duckdb.connect() as con, st.staged(con, "stage_x", ROWS, TYPES):
         assert staged_rows(con) == [
             tuple(ROWS[0].values()),
             (None,) * 5,
@@ -45,8 +44,7 @@ def test_stage_keeps_values_and_types() -> None:
 
 
 def test_an_empty_batch_keeps_its_columns() -> None:
-    with duckdb.connect() as con:
-        st.stage(con, "stage_x", [], TYPES)
+    with duckdb.connect() as con, st.staged(con, "stage_x", [], TYPES):
         assert staged_rows(con) == []
         kinds = con.execute("SELECT column_type FROM (DESCRIBE stage_x)").fetchall()
         assert [k[0] for k in kinds] == list(TYPES.values())
