@@ -41,9 +41,10 @@ sys.path.insert(0, str(REPO))
 
 from extractors.model import Question  # noqa: E402
 from extractors.uid import make_uid  # noqa: E402
-from warehouse.db import Writer, session  # noqa: E402
+from warehouse.db import session  # noqa: E402
 from warehouse.load import Observation, load_batch  # noqa: E402
 from warehouse.runs import start_run  # noqa: E402
+from warehouse.writer import Writer  # noqa: E402
 
 T0 = dt.datetime(2026, 3, 2, 2, 0)
 PARAGRAPH = "Mme la députée appelle l'attention de M. le ministre sur la situation. " * 8

@@ -48,9 +48,10 @@ from bench.corpus import _MEAN_WORD, WORDS, Corpus  # noqa: E402
 from extractors.model import Question  # noqa: E402
 from extractors.uid import parse_uid  # noqa: E402
 from warehouse.compact import compact  # noqa: E402
-from warehouse.db import RunLock, connect  # noqa: E402
+from warehouse.db import connect  # noqa: E402
 from warehouse.load import Observation, load_batch  # noqa: E402
 from warehouse.publish import WorkingCopy, prepare, publish  # noqa: E402
+from warehouse.runlock import RunLock  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402
 
 SITE = "https://www.assemblee-nationale.fr"

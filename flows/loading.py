@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 
-from warehouse.db import Writer
 from warehouse.load import BatchCounts, Observation, load_batch
+from warehouse.writer import Writer
 
 log = logging.getLogger("anq.pipeline")
 

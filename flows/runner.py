@@ -27,10 +27,12 @@ from flows.pipeline import BatchResult, Pipeline, summarise
 from flows.stopping import RunStopped, Stopper
 from flows.totals import Totals
 from warehouse.archive import RawArchive
-from warehouse.db import RunLock, Writer, session
+from warehouse.db import session
 from warehouse.observation import Target
 from warehouse.publish import WorkingCopy
+from warehouse.runlock import RunLock
 from warehouse.runs import finish_run, start_run
+from warehouse.writer import Writer
 
 #: Publishes a finished run's report: (flow, run id, markdown report).
 ReportSink = Callable[[str, str, str], None]

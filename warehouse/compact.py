@@ -30,8 +30,9 @@ from types import TracebackType
 
 import duckdb
 
-from warehouse.db import _CONFIG, WRITER_MEMORY, RunLock, RunLocked, connect, use_pipeline_schema
+from warehouse.db import _CONFIG, WRITER_MEMORY, connect, use_pipeline_schema
 from warehouse.publish import fsync_dir, fsync_file, published_path, wal_path
+from warehouse.runlock import RunLock, RunLocked
 from warehouse.staging import q
 
 #: The name the old file is attached under while the new one is built.

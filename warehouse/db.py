@@ -1,35 +1,29 @@
-"""Opening the warehouse: connect with patience, migrate forward, and lock runs.
+"""Opening the warehouse: connect with patience and migrate forward.
 
-Two different locks are at play, on purpose:
-
-* DuckDB's own file lock: while *any* process holds the file (a user's SQL
-  session included), no other process can write it. A run therefore never
-  writes the file users open: it writes a private copy and publishes it whole
-  (:mod:`warehouse.publish`). Whoever still finds a file busy waits with
-  exponential backoff instead of failing (:func:`connect`).
-* :class:`RunLock`: an ``flock`` on ``<db>.lock`` held for a whole run, so that
-  two runs never interleave their batches or their copies.
+While *any* process holds the DuckDB file (a user's SQL session included), no
+other process can write it. A run therefore never writes the file users open:
+it writes a private copy and publishes it whole (:mod:`warehouse.publish`), and
+holds the run lock meanwhile (:mod:`warehouse.runlock`). Whoever still finds a
+file busy waits with exponential backoff instead of failing
+(:func:`retry_while_busy`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
-import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from types import TracebackType
+from typing import TypeVar
 
 import duckdb
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _MIGRATION_NAME = re.compile(r"(?P<version>[0-9]{4})_(?P<name>[a-z0-9_]+)\.sql")
 _LOCK_MESSAGE = "Could not set lock"
@@ -39,16 +33,6 @@ _MAX_DELAY = 2.0
 
 class DatabaseLocked(RuntimeError):
     """The DuckDB file stayed held by another process for longer than allowed."""
-
-
-class RunLocked(RuntimeError):
-    """Another run holds the run lock; ``pid`` is its process id (None if unreadable)."""
-
-    def __init__(self, lock_path: Path, pid: int | None) -> None:
-        holder = f"process {pid}" if pid is not None else "another process"
-        super().__init__(f"another anq run ({holder}) is using {lock_path.with_suffix('')}")
-        self.lock_path = lock_path
-        self.pid = pid
 
 
 def utcnow() -> datetime:
@@ -81,7 +65,13 @@ def connect(
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open_with_backoff(path, read_only=read_only, wait=wait, sleep=sleep)
+    con = retry_while_busy(
+        lambda: duckdb.connect(str(path), read_only=read_only, config=_CONFIG),
+        busy=_duckdb_lock,
+        holder=f"{path} is held by another process (a SQL session?)",
+        wait=wait,
+        sleep=sleep,
+    )
     try:
         con.execute(f"SET memory_limit = '{READER_MEMORY if read_only else RUN_MEMORY}'")
         if not read_only:
@@ -119,26 +109,38 @@ _CONFIG: dict[str, str | bool | int | float | list[str]] = {
 }
 
 
-def _open_with_backoff(
-    path: Path, *, read_only: bool, wait: float, sleep: Callable[[float], None]
-) -> duckdb.DuckDBPyConnection:
+def retry_while_busy(
+    attempt: Callable[[], T],
+    *,
+    busy: Callable[[Exception], bool],
+    holder: str,
+    wait: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``attempt()``, again while it fails ``busy``, backing off from 0.05 to 2 s.
+
+    After ``wait`` seconds :class:`DatabaseLocked` names ``holder`` (who to close).
+    """
     deadline = time.monotonic() + wait
     delay = _FIRST_DELAY
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
-        except duckdb.IOException as exc:
-            if _LOCK_MESSAGE not in str(exc):
+            return attempt()
+        except Exception as exc:
+            if not busy(exc):
                 raise
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DatabaseLocked(
-                    f"{path} is held by another process (a SQL session?) "
-                    f"and was not released within {wait:g} s: {exc}"
+                    f"{holder} and was not released within {wait:g} s: {exc}"
                 ) from exc
-            log.info("%s is locked by another process; retrying in %.2f s", path, delay)
+            log.info("%s; retrying in %.2f s", holder, delay)
             sleep(min(delay, remaining))
             delay = min(delay * 2, _MAX_DELAY)
+
+
+def _duckdb_lock(exc: Exception) -> bool:
+    return isinstance(exc, duckdb.IOException) and _LOCK_MESSAGE in str(exc)
 
 
 @contextmanager
@@ -157,83 +159,6 @@ def session(
 #: indexes at once (compact, reparse's fresh file). A run's batch loads get
 #: RUN_MEMORY, as its other connections do.
 WRITER_MEMORY = "128MB"
-
-
-class Writer:
-    """One writer connection reused across batches that follow closely, let go when idle.
-
-    Opening the file and closing it (which checkpoints the WAL) costs about as
-    much as loading a batch of 200, so a run that loads batch after batch with
-    no pause (no pacing, local tests, benchmarks) keeps the connection open;
-    as soon as ``linger`` seconds pass without a batch, a timer closes it, so
-    a polite run (one batch every minute or so) holds the file only for its
-    short load transactions and a user's SQL session gets in between them.
-    ``linger=0`` closes after every batch, exactly like :func:`session`. A
-    connection open for more than ``max_hold`` seconds is closed after its
-    batch even when the next one follows at once, so that during a fast run
-    (no pacing) a user's SQL session still finds the file free every few seconds.
-    (A run's file is now its private copy, which no user opens: these gaps
-    matter only to a caller writing a file users open.)
-    """
-
-    def __init__(
-        self, path: Path, *, linger: float = 1.0, wait: float = 600.0, max_hold: float = 5.0
-    ) -> None:
-        self.path = Path(path)
-        self.linger = linger
-        self.wait = wait
-        self.max_hold = max_hold
-        self._opened_at = 0.0
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._lock = threading.RLock()
-        self._timer: threading.Timer | None = None
-
-    @contextmanager
-    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The open connection (opened, waiting for the file, if need be)."""
-        with self._lock:
-            self._cancel_timer()
-            if self._con is None:
-                self._con = connect(self.path, wait=self.wait)  # RUN_MEMORY: batches are small
-                self._opened_at = time.monotonic()
-            try:
-                yield self._con
-            finally:
-                held = time.monotonic() - self._opened_at
-                if self.linger <= 0 or held > self.max_hold:
-                    self.close()
-                else:
-                    self._timer = threading.Timer(self.linger, self.close)
-                    self._timer.daemon = True
-                    self._timer.start()
-
-    @property
-    def is_open(self) -> bool:
-        return self._con is not None
-
-    def close(self) -> None:
-        """Close the connection now (idempotent; called by the idle timer too)."""
-        with self._lock:
-            self._cancel_timer()
-            con, self._con = self._con, None
-            if con is not None:
-                con.close()
-
-    def _cancel_timer(self) -> None:
-        timer, self._timer = self._timer, None
-        if timer is not None and timer is not threading.current_thread():
-            timer.cancel()
-
-    def __enter__(self) -> Writer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def available_migrations() -> list[tuple[int, str, str]]:
@@ -299,87 +224,3 @@ def _migration_ledger(con: duckdb.DuckDBPyConnection) -> str:
         con.execute("DROP TABLE main.schema_migrations")
     con.execute("COMMIT")
     return ledger
-
-
-class RunLock:
-    """An exclusive ``flock`` on ``<db>.lock`` for the length of one run.
-
-    The lock file holds the pid of its holder so that the refusal can say who
-    it is. Its holder deletes it on release, still holding the lock; a taker
-    that locked a file meanwhile deleted checks that the path still names the
-    inode it locked, and starts over if not, so two processes never hold two
-    different files. The kernel drops the lock if the process dies, so a
-    killed run leaves at worst an unlocked file, which the next run takes.
-    """
-
-    def __init__(self, db_path: Path) -> None:
-        # Keyed on the file itself: the same database through a symlink or
-        # another relative path must meet the same lock.
-        db_path = Path(os.path.realpath(db_path))
-        self.path = db_path.with_name(db_path.name + ".lock")
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        """Take the lock or raise :class:`RunLocked` at once (never waits)."""
-        if self._fd is not None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                pid = _read_pid(fd)
-                os.close(fd)
-                raise RunLocked(self.path, pid) from None
-            if _same_file(fd, self.path):
-                break
-            os.close(fd)  # its holder deleted it as we locked it: lock the new one
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._fd = fd
-
-    def release(self) -> None:
-        """Let go of the lock (idempotent)."""
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)  # while still held: see the class docstring
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
-    def __enter__(self) -> RunLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.release()
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        on_disk = os.stat(path)
-    except FileNotFoundError:
-        return False
-    mine = os.fstat(fd)
-    return (mine.st_dev, mine.st_ino) == (on_disk.st_dev, on_disk.st_ino)
-
-
-def _read_pid(fd: int) -> int | None:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text else None
-    except (OSError, ValueError):
-        return None

@@ -24,11 +24,10 @@ import fcntl
 import logging
 import os
 import shutil
-import time
 from pathlib import Path
 from types import TracebackType
 
-from warehouse.db import DatabaseLocked
+from warehouse.db import retry_while_busy
 
 log = logging.getLogger("anq.publish")
 
@@ -170,20 +169,12 @@ def _copy_held(db: Path, target: Path, wait: float) -> None:
 
 
 def _lock_shared(fd: int, db: Path, wait: float) -> None:
-    deadline, delay = time.monotonic() + wait, 0.05
-    while True:
-        try:
-            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return
-        except OSError:
-            if time.monotonic() >= deadline:
-                raise DatabaseLocked(
-                    f"{db} is held read-write by another process (a SQL session opened "
-                    f"without read_only?) and was not released within {wait:g} s"
-                ) from None
-            log.info("%s is held read-write by another process; retrying in %.2f s", db, delay)
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 2.0)
+    retry_while_busy(
+        lambda: fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB),
+        busy=lambda exc: isinstance(exc, OSError),
+        holder=f"{db} is held read-write by another process (a SQL session not read_only?)",
+        wait=wait,
+    )
 
 
 def fsync_file(path: Path) -> None:

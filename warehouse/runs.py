@@ -3,7 +3,7 @@
 A run row is created ``running`` before the first batch; each batch adds its
 counters in its own transaction (``load.load_batch``), so a killed run still
 shows what it loaded. The next run marks such a leftover ``crashed``: it can,
-because it holds the :class:`~warehouse.db.RunLock`, so no other run is alive.
+because it holds the :class:`~warehouse.runlock.RunLock`, so no other run is alive.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def run_flow(
         client = direct_client(name, settings)
     from flows.cli.console import print_summary
     from flows.runner import hold_run_lock
-    from warehouse.db import RunLocked
+    from warehouse.runlock import RunLocked
 
     try:
         with hold_run_lock(settings.db):

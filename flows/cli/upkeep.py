@@ -19,8 +19,9 @@ def run_compact(settings: Settings, as_json: bool = False) -> int:
     so a reader of the file never makes it wait.
     """
     from warehouse.compact import RewriteFailed, compact
-    from warehouse.db import DatabaseLocked, RunLock, RunLocked
+    from warehouse.db import DatabaseLocked
     from warehouse.publish import StaleWorkingCopy, WorkingCopy
+    from warehouse.runlock import RunLock, RunLocked
 
     db = settings.db
     if not db.is_file():

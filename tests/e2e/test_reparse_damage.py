@@ -17,7 +17,7 @@ from tests.e2e.conftest import Done, anq, query
 from tests.support.pages import render_question
 from tests.support.siteserver import SiteServer
 from warehouse import warcfile
-from warehouse.db import RunLock
+from warehouse.runlock import RunLock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -13,9 +13,10 @@ import pytest
 from flows import loading
 from flows.loading import Loader
 from tests.warehouse.conftest import T0, question, seen
-from warehouse.db import Writer, session
+from warehouse.db import session
 from warehouse.load import BatchCounts, Observation
 from warehouse.runs import start_run
+from warehouse.writer import Writer
 
 
 @pytest.fixture

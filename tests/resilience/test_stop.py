@@ -24,7 +24,7 @@ from tests.e2e.site import FixtureSite
 from tests.resilience.conftest import STARTUP, wait_for
 from tests.support.silentsite import SilentSite
 from tests.support.siteserver import SiteServer
-from warehouse.db import RunLock
+from warehouse.runlock import RunLock
 
 pytestmark = [pytest.mark.slow]
 

@@ -17,9 +17,10 @@ from extractors.uid import Uid
 from tests.warehouse.conftest import T0, answered, question, rows, uid
 from warehouse import warc, warcfile
 from warehouse.archive import RawArchive, Stored
-from warehouse.db import RunLock, connect
+from warehouse.db import connect
 from warehouse.load import Observation, load_batch
 from warehouse.replay import ReplayResult, reparse_file
+from warehouse.runlock import RunLock
 
 DAY = dt.timedelta(days=1)
 TABLES = ("questions", "question_versions")

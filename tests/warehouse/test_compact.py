@@ -13,8 +13,9 @@ from tests.warehouse.conftest import T0, question, rows, seen, uid
 from tests.warehouse.replay_story import FakeSite, reparse
 from warehouse.archive import RawArchive
 from warehouse.compact import FreshFile, RewriteFailed, compact, file_size, tables
-from warehouse.db import RunLock, connect, migrate
+from warehouse.db import connect, migrate
 from warehouse.load import load_batch
+from warehouse.runlock import RunLock
 from warehouse.runs import start_run
 from warehouse.warc import Response
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from warehouse.compact import RewriteFailed, compact
-from warehouse.db import DatabaseLocked, RunLock
+from warehouse.db import DatabaseLocked
 from warehouse.publish import (
     StaleWorkingCopy,
     WorkingCopy,
@@ -22,6 +22,7 @@ from warehouse.publish import (
     published_path,
     working_path,
 )
+from warehouse.runlock import RunLock
 
 
 def _write(path: Path, value: int) -> None:
