@@ -21,10 +21,10 @@ start while the archive is checked.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 
@@ -131,26 +131,43 @@ def _relative(archive: RawArchive, path: Path) -> str:
     return path.relative_to(archive.root).as_posix()
 
 
-def _walk_warc(path: Path, report: VerifyReport) -> Walked:
-    """Check every record of a WARC file; whether each key's record is sound, and where."""
+#: The records of an open file of ``size`` bytes: ``(key, at, start, length)``, the
+#: record's header at ``at`` and what to check from ``start``; key None: a stretch.
+Records = Callable[[BinaryIO, int], Iterable[packs.Piece]]
+
+
+def _walk(
+    path: Path,
+    report: VerifyReport,
+    records: Records,
+    problem: Callable[[bytes, warc.Key], str | None],
+) -> Walked:
+    """Check every record of a file; whether each key's record is sound, and where."""
     checked: Walked = {}
     report.files += 1
     with path.open("rb") as handle:
         size = path.stat().st_size
         report.bytes += size
-        for key, offset, length in warcfile.walk(handle, 0, size):
+        for key, at, start, length in records(handle, size):
             if key is None:
-                problem = f"{length} bytes that do not read as a record"
-                report.stretches.append(Finding(None, None, str(path), offset, problem))
+                stretch = f"{length} bytes that do not read as a record"
+                report.stretches.append(Finding(None, None, str(path), at, stretch))
                 continue
             report.records += 1
-            handle.seek(offset)
-            wrong = _record_problem(handle.read(length), key)
+            handle.seek(start)
+            wrong = problem(handle.read(length), key)
             if wrong is not None:
-                report.damaged.append(Finding(*key, str(path), offset, wrong))
-            if checked.get(key, (False, 0))[0] is False:
-                checked[key] = (wrong is None, offset)
+                report.damaged.append(Finding(*key, str(path), start, wrong))
+            if not checked.get(key, (False, 0))[0]:  # a sound copy of a key wins
+                checked[key] = (wrong is None, start)
     return checked
+
+
+def _walk_warc(path: Path, report: VerifyReport) -> Walked:
+    def records(handle: BinaryIO, size: int) -> Iterable[packs.Piece]:
+        return ((key, at, at, length) for key, at, length in warcfile.walk(handle, 0, size))
+
+    return _walk(path, report, records, _record_problem)
 
 
 def _record_problem(data: bytes, key: warc.Key) -> str | None:
@@ -193,26 +210,15 @@ def _look_older(
 
 def _walk_pack(pack: Path, report: VerifyReport) -> Walked:
     """Check every record of a pack from before WARC; whether each key's record is whole."""
-    checked: Walked = {}
-    report.files += 1
-    with pack.open("rb") as handle:
-        size = pack.stat().st_size
-        report.bytes += size
-        for key, at, start, length in packs.walk(handle, 0, size):
-            if key is None:
-                problem = f"{length} bytes that do not read as a record"
-                report.stretches.append(Finding(None, None, str(pack), at, problem))
-                continue
-            report.records += 1
-            handle.seek(start)
-            try:
-                checked_body(handle.read(length), key[0], key[1], pack, start)
-            except ArchiveCorrupt as err:
-                report.damaged.append(Finding(*key, str(pack), start, err.problem))
-                checked.setdefault(key, (False, start))
-                continue
-            checked[key] = (True, start)
-    return checked
+    return _walk(pack, report, lambda handle, size: packs.walk(handle, 0, size), _pack_problem)
+
+
+def _pack_problem(data: bytes, key: warc.Key) -> str | None:
+    try:
+        checked_body(data, key[0], key[1], Path(), None)  # the report says where
+    except ArchiveCorrupt as err:
+        return err.problem
+    return None
 
 
 def _check_file(path: Path, uid: str, sha256: str, report: VerifyReport) -> None:
