@@ -45,19 +45,18 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from extractors.http.conditional import conditional, validator
 from extractors.http.deadline import PageTime, ResponseDeadline
 from extractors.http.layers import (
     Answer,
     Exchange,
     Exchanger,
     TooLarge,
-    conditional,
     describe,
     http_client,
     redirect_error,
     site_url,
     url_origin,
-    validator,
 )
 from extractors.http.limits import FetchLimits
 from extractors.http.pacing import Clock, Pacer, SystemClock

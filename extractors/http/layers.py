@@ -2,7 +2,7 @@
 
 * :func:`site_url`: 1, the path check.
 * :class:`extractors.http.robots_gate.RobotsGate`: 2, this run's robots.txt, fetched once.
-* :func:`conditional`: 3, the conditional request headers.
+* :func:`extractors.http.conditional.conditional`: 3, the conditional request headers.
 * :class:`Exchanger`: 4 to 7 for one URL: the pacer, the request over one
   keep-alive ``httpx.Client`` (:func:`http_client`) within its response
   deadline (:mod:`extractors.http.deadline`), its body streamed raw, decoded
@@ -294,34 +294,6 @@ def http_client(
         follow_redirects=False,
         transport=transport or deadline_transport(),
     )
-
-
-#: Longest validator kept: real ETags and HTTP-dates are well under it.
-_MAX_VALIDATOR = 512
-
-
-def validator(value: str | None) -> str | None:
-    """A validator (ETag, Last-Modified) fit to send back, else None.
-
-    Only printable ASCII goes back as a request header: anything else would be
-    refused before sending, on every later run, once stored.
-    """
-    if not value or len(value) > _MAX_VALIDATOR:
-        return None
-    if not all(" " <= ch <= "~" for ch in value):
-        return None
-    return value
-
-
-def conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
-    """The conditional request headers for the validators the caller holds (bad
-    ones, stored before they were checked, are left out)."""
-    headers = {}
-    if etag := validator(etag):
-        headers["If-None-Match"] = etag
-    if last_modified := validator(last_modified):
-        headers["If-Modified-Since"] = last_modified
-    return headers
 
 
 def _transient(exc: Exception) -> str:
