@@ -45,13 +45,11 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from extractors.http.answer import Answer, Exchange, TooLarge
 from extractors.http.conditional import conditional, validator
 from extractors.http.deadline import PageTime, ResponseDeadline
 from extractors.http.layers import (
-    Answer,
-    Exchange,
     Exchanger,
-    TooLarge,
     describe,
     http_client,
     redirect_error,

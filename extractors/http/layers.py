@@ -10,8 +10,11 @@
   Retry-After, all within the page's deadline (:class:`PageTime`).
 * :func:`redirect_error`: 8, which redirects are followed.
 
-The client itself chains them and follows redirects. With ``extractors/http/client.py``
-and the two modules above, this is the only module that imports httpx.
+The client itself chains them and follows redirects. What a request comes back
+with, :class:`~extractors.http.answer.Answer` and the like, is in
+:mod:`extractors.http.answer`. In this package httpx is imported only here, in
+``client.py``, :mod:`~extractors.http.answer`, :mod:`~extractors.http.deadline`
+and :mod:`~extractors.http.robots_gate`.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ import math
 import random
 import threading
 import time
-from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
 
+from extractors.http.answer import Answer, Exchange, TooLarge
 from extractors.http.deadline import (
     PageTime,
     PastDeadline,
@@ -48,36 +51,6 @@ from extractors.http.pacing import Clock, Pacer, backoff_delay, parse_retry_afte
 log = logging.getLogger("anq.fetch")
 
 _RETRY_AFTER = frozenset({429, 503})
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    #: The body stopped at the cap and is only its first bytes (robots.txt only).
-    truncated: bool = False
-    http_version: str = "HTTP/1.1"
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One hop after retries: an answer, or the reason there is none."""
-
-    answer: Answer | None
-    error: str | None
-    attempts: int
-    status: int | None
-    refused: bool = False
-
-
-class TooLarge(Exception):
-    """Refused for a reason that holds on every run (size, encoding)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 class Exchanger:
