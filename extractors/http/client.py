@@ -48,17 +48,11 @@ import httpx
 from extractors.http.answer import Answer, Exchange, TooLarge
 from extractors.http.conditional import conditional, validator
 from extractors.http.deadline import PageTime, ResponseDeadline
-from extractors.http.layers import (
-    Exchanger,
-    describe,
-    http_client,
-    redirect_error,
-    site_url,
-    url_origin,
-)
+from extractors.http.layers import Exchanger, describe, http_client
 from extractors.http.limits import FetchLimits
 from extractors.http.pacing import Clock, Pacer, SystemClock
 from extractors.http.robots_gate import RobotsGate
+from extractors.http.urls import redirect_error, site_url, url_origin
 
 log = logging.getLogger("anq.fetch")
 

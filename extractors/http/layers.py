@@ -1,6 +1,6 @@
 """The layers :class:`extractors.http.client.PoliteClient` is built from (numbered as in its docs).
 
-* :func:`site_url`: 1, the path check.
+* :func:`extractors.http.urls.site_url`: 1, the path check.
 * :class:`extractors.http.robots_gate.RobotsGate`: 2, this run's robots.txt, fetched once.
 * :func:`extractors.http.conditional.conditional`: 3, the conditional request headers.
 * :class:`Exchanger`: 4 to 7 for one URL: the pacer, the request over one
@@ -8,7 +8,7 @@
   deadline (:mod:`extractors.http.deadline`), its body streamed raw, decoded
   by hand and capped (:mod:`extractors.http.decode`), retry/backoff and
   Retry-After, all within the page's deadline (:class:`PageTime`).
-* :func:`redirect_error`: 8, which redirects are followed.
+* :func:`extractors.http.urls.redirect_error`: 8, which redirects are followed.
 
 The client itself chains them and follows redirects. What a request comes back
 with, :class:`~extractors.http.answer.Answer` and the like, is in
@@ -25,7 +25,6 @@ import random
 import threading
 import time
 from typing import IO
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -216,40 +215,6 @@ class Exchanger:
             raise TooLarge(status, f"{exc}; stopped reading") from None
         version, reason = response.http_version, response.reason_phrase
         return Answer(status, response.headers, body, cut, version, reason)
-
-
-def site_url(base_url: str, host: str, path: str) -> str | None:
-    """The absolute URL of a site path, or None for anything that could leave the site."""
-    if not path.startswith("/") or path.startswith("//"):
-        return None
-    if any(ch.isspace() or ord(ch) < 32 for ch in path):
-        return None
-    url = base_url + path
-    return url if (urlsplit(url).hostname or "").lower() == host else None
-
-
-def url_origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the scheme's default port filled in; None if unreadable."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        return (parts.scheme, "", None)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return (parts.scheme, (parts.hostname or "").lower(), port or default)
-
-
-def redirect_error(answer: Answer, target: str, site: tuple[str, str, int | None]) -> str | None:
-    """Why a redirect to ``target`` is not followed, or None to follow it: only the
-    site's own scheme, host and port (no downgrade to http, no other service)."""
-    if "location" not in answer.headers:
-        return f"HTTP {answer.status} without Location"
-    scheme, host, port = url_origin(target)
-    if scheme not in ("http", "https") or host != site[1]:
-        return f"redirect to another host refused: {host or target[:200]}"
-    if (scheme, port) != (site[0], site[2]):
-        return f"redirect to another origin refused: {scheme}://{host}:{port}"
-    return None
 
 
 def http_client(
