@@ -24,7 +24,8 @@ from typing import Any
 
 from prefect import flow
 
-from extractors.http.client import FetchResult, PoliteClient
+from extractors.http.client import PoliteClient
+from extractors.http.result import FetchResult
 from extractors.opendata import Archive, ArchiveFormatError, archives
 from flows.config import Settings
 from flows.opendata_load import ArchiveLoad, stream_archive

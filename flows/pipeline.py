@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors import ExtractionError, NotAQuestion, Question, extract
-from extractors.http.client import FetchResult, PoliteClient
+from extractors.http.client import PoliteClient
+from extractors.http.result import FetchResult
 from extractors.invariants import violations
 from extractors.uid import Uid
 from warehouse.archive import RawArchive

@@ -2,5 +2,6 @@
 
 Layers, outermost first: robots.txt and the pacer (:mod:`.robots`,
 :mod:`.pacing`), retries with backoff, conditional GET, size caps
-(:mod:`.layers`), all driven by :class:`~extractors.http.client.PoliteClient`.
+(:mod:`.layers`, :mod:`.conditional`), all driven by
+:class:`~extractors.http.client.PoliteClient`.
 """

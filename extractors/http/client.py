@@ -1,5 +1,5 @@
 """The one polite HTTP client: anq's only network I/O (httpx is imported only here and
-in the ``extractors/fetch_*.py`` modules, which hold the layers this client chains).
+in the ``extractors/http/`` modules, which hold the layers this client chains).
 
 Every page request goes through these layers, in this order:
 
@@ -29,8 +29,9 @@ The bounds (response deadline, page deadline, Retry-After budget) are a
 the defaults). Validators go back to the site only when they are
 printable ASCII, so one bad header stored once cannot fail a page for good.
 
-A page never raises: every problem is a :class:`FetchResult` whose outcome
-is ``failed`` and whose ``error`` says why.
+A page never raises: every problem is a
+:class:`~extractors.http.result.FetchResult` whose outcome is ``failed`` and
+whose ``error`` says why.
 """
 
 from __future__ import annotations
@@ -39,39 +40,28 @@ import logging
 import random
 import threading
 from collections import Counter
-from dataclasses import dataclass, replace
-from typing import IO, Literal
+from dataclasses import replace
+from typing import IO
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from extractors.http.answer import Exchange, TooLarge
+from extractors.http.conditional import conditional
 from extractors.http.deadline import PageTime, ResponseDeadline
-from extractors.http.layers import (
-    Answer,
-    Exchange,
-    Exchanger,
-    TooLarge,
-    conditional,
-    describe,
-    http_client,
-    redirect_error,
-    site_url,
-    url_origin,
-    validator,
-)
+from extractors.http.layers import Exchanger, describe, http_client
 from extractors.http.limits import FetchLimits
 from extractors.http.pacing import Clock, Pacer, SystemClock
+from extractors.http.result import FetchResult, _failed, _result
 from extractors.http.robots_gate import RobotsGate
+from extractors.http.urls import redirect_error, site_url, url_origin
 
 log = logging.getLogger("anq.fetch")
-
-Outcome = Literal["ok", "not_modified", "not_found", "failed"]
 
 #: Names anq, its version and where to read about it or complain.
 DEFAULT_UA = "anq/0.1 (+https://github.com/anq-project/anq; parliamentary questions archive)"
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_GONE = frozenset({404, 410})
 
 
 class Unreachable(Exception):
@@ -80,41 +70,6 @@ class Unreachable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """What became of one page: see ``outcome``; ``error`` is set whenever it failed."""
-
-    url: str
-    final_url: str
-    status: int | None
-    body: bytes | None
-    etag: str | None
-    last_modified: str | None
-    error: str | None
-    attempts: int
-    #: True when the client itself declined, for a reason that holds on every run:
-    #: a path off the site, robots.txt, a redirect to another host, the body cap.
-    refused: bool = False
-    #: The answer's status line and headers as received (names as sent), so the
-    #: page can be archived as the response it was.
-    http_version: str = "HTTP/1.1"
-    reason: str = ""
-    headers: tuple[tuple[bytes, bytes], ...] = ()
-
-    @property
-    def outcome(self) -> Outcome:
-        """``ok`` (200), ``not_modified`` (304), ``not_found`` (404, 410), else ``failed``."""
-        if self.error is not None:
-            return "failed"
-        if self.status == 200:
-            return "ok"
-        if self.status == 304:
-            return "not_modified"
-        if self.status in _GONE:
-            return "not_found"
-        return "failed"
 
 
 class PoliteClient:
@@ -301,53 +256,9 @@ class PoliteClient:
         return self._hops.with_retries(url, headers, page, into)
 
 
-def _result(
-    url: str, final: str, answer: Answer, attempts: int, etag: str | None, lm: str | None
-) -> FetchResult:
-    """The page's answer as a FetchResult (200, 304, 404/410, or another 4xx/3xx: failed)."""
-    status, headers = answer.status, answer.headers
-    plain = FetchResult(
-        url,
-        final,
-        status,
-        None,
-        None,
-        None,
-        None,
-        attempts,
-        http_version=answer.http_version,
-        reason=answer.reason,
-        headers=tuple(headers.raw),
-    )
-    # Validators are checked before they are stored: a bad one is dropped, not kept.
-    new_etag, new_lm = validator(headers.get("etag")), validator(headers.get("last-modified"))
-    if status == 200:
-        return replace(plain, body=answer.body, etag=new_etag, last_modified=new_lm)
-    if status == 304:  # keep the caller's validators unless the server sent fresh ones
-        kept_etag, kept_lm = new_etag or validator(etag), new_lm or validator(lm)
-        return replace(plain, etag=kept_etag, last_modified=kept_lm)
-    if status in _GONE:
-        return plain
-    return replace(plain, error=f"HTTP {status}")
-
-
-def _failed(
-    url: str,
-    final: str,
-    status: int | None,
-    error: str | None,
-    attempts: int,
-    *,
-    refused: bool = False,
-) -> FetchResult:
-    return FetchResult(url, final, status, None, None, None, error or "failed", attempts, refused)
-
-
 __all__ = [
     "DEFAULT_UA",
     "Clock",
-    "FetchResult",
-    "Outcome",
     "PoliteClient",
     "SystemClock",
     "Unreachable",

@@ -1,17 +1,20 @@
 """The layers :class:`extractors.http.client.PoliteClient` is built from (numbered as in its docs).
 
-* :func:`site_url`: 1, the path check.
+* :func:`extractors.http.urls.site_url`: 1, the path check.
 * :class:`extractors.http.robots_gate.RobotsGate`: 2, this run's robots.txt, fetched once.
-* :func:`conditional`: 3, the conditional request headers.
+* :func:`extractors.http.conditional.conditional`: 3, the conditional request headers.
 * :class:`Exchanger`: 4 to 7 for one URL: the pacer, the request over one
   keep-alive ``httpx.Client`` (:func:`http_client`) within its response
   deadline (:mod:`extractors.http.deadline`), its body streamed raw, decoded
   by hand and capped (:mod:`extractors.http.decode`), retry/backoff and
   Retry-After, all within the page's deadline (:class:`PageTime`).
-* :func:`redirect_error`: 8, which redirects are followed.
+* :func:`extractors.http.urls.redirect_error`: 8, which redirects are followed.
 
-The client itself chains them and follows redirects. With ``extractors/http/client.py``
-and the two modules above, this is the only module that imports httpx.
+The client itself chains them and follows redirects. What a request comes back
+with, :class:`~extractors.http.answer.Answer` and the like, is in
+:mod:`extractors.http.answer`. In this package httpx is imported only here, in
+``client.py``, :mod:`~extractors.http.answer`, :mod:`~extractors.http.deadline`
+and :mod:`~extractors.http.robots_gate`.
 """
 
 from __future__ import annotations
@@ -21,12 +24,11 @@ import math
 import random
 import threading
 import time
-from dataclasses import dataclass
 from typing import IO
-from urllib.parse import urlsplit
 
 import httpx
 
+from extractors.http.answer import Answer, Exchange, TooLarge
 from extractors.http.deadline import (
     PageTime,
     PastDeadline,
@@ -48,36 +50,6 @@ from extractors.http.pacing import Clock, Pacer, backoff_delay, parse_retry_afte
 log = logging.getLogger("anq.fetch")
 
 _RETRY_AFTER = frozenset({429, 503})
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    #: The body stopped at the cap and is only its first bytes (robots.txt only).
-    truncated: bool = False
-    http_version: str = "HTTP/1.1"
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One hop after retries: an answer, or the reason there is none."""
-
-    answer: Answer | None
-    error: str | None
-    attempts: int
-    status: int | None
-    refused: bool = False
-
-
-class TooLarge(Exception):
-    """Refused for a reason that holds on every run (size, encoding)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 class Exchanger:
@@ -245,40 +217,6 @@ class Exchanger:
         return Answer(status, response.headers, body, cut, version, reason)
 
 
-def site_url(base_url: str, host: str, path: str) -> str | None:
-    """The absolute URL of a site path, or None for anything that could leave the site."""
-    if not path.startswith("/") or path.startswith("//"):
-        return None
-    if any(ch.isspace() or ord(ch) < 32 for ch in path):
-        return None
-    url = base_url + path
-    return url if (urlsplit(url).hostname or "").lower() == host else None
-
-
-def url_origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the scheme's default port filled in; None if unreadable."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        return (parts.scheme, "", None)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return (parts.scheme, (parts.hostname or "").lower(), port or default)
-
-
-def redirect_error(answer: Answer, target: str, site: tuple[str, str, int | None]) -> str | None:
-    """Why a redirect to ``target`` is not followed, or None to follow it: only the
-    site's own scheme, host and port (no downgrade to http, no other service)."""
-    if "location" not in answer.headers:
-        return f"HTTP {answer.status} without Location"
-    scheme, host, port = url_origin(target)
-    if scheme not in ("http", "https") or host != site[1]:
-        return f"redirect to another host refused: {host or target[:200]}"
-    if (scheme, port) != (site[0], site[2]):
-        return f"redirect to another origin refused: {scheme}://{host}:{port}"
-    return None
-
-
 def http_client(
     user_agent: str, timeout: float, transport: httpx.BaseTransport | None
 ) -> httpx.Client:
@@ -294,34 +232,6 @@ def http_client(
         follow_redirects=False,
         transport=transport or deadline_transport(),
     )
-
-
-#: Longest validator kept: real ETags and HTTP-dates are well under it.
-_MAX_VALIDATOR = 512
-
-
-def validator(value: str | None) -> str | None:
-    """A validator (ETag, Last-Modified) fit to send back, else None.
-
-    Only printable ASCII goes back as a request header: anything else would be
-    refused before sending, on every later run, once stored.
-    """
-    if not value or len(value) > _MAX_VALIDATOR:
-        return None
-    if not all(" " <= ch <= "~" for ch in value):
-        return None
-    return value
-
-
-def conditional(etag: str | None, last_modified: str | None) -> dict[str, str]:
-    """The conditional request headers for the validators the caller holds (bad
-    ones, stored before they were checked, are left out)."""
-    headers = {}
-    if etag := validator(etag):
-        headers["If-None-Match"] = etag
-    if last_modified := validator(last_modified):
-        headers["If-Modified-Since"] = last_modified
-    return headers
 
 
 def _transient(exc: Exception) -> str:

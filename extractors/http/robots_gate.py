@@ -11,9 +11,10 @@ import threading
 
 import httpx
 
+from extractors.http.answer import Answer, TooLarge
 from extractors.http.deadline import PastDeadline, ResponseDeadline
 from extractors.http.decode import DecodeFailed
-from extractors.http.layers import Answer, Exchanger, TooLarge
+from extractors.http.layers import Exchanger
 from extractors.http.pacing import Pacer
 from extractors.http.robots import ROBOTS_MAX_BYTES, RobotsPolicy
 

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from extractors.http.answer import Answer
+from extractors.http.conditional import validator
 from extractors.http.decode import BadEncoding, CapExceeded, codings, decode
-from extractors.http.layers import Answer, redirect_error, url_origin, validator
 from extractors.http.pacing import MAX_RETRY_AFTER, parse_retry_after
 from extractors.http.robots import MAX_CRAWL_DELAY, RobotsPolicy
+from extractors.http.urls import redirect_error, url_origin
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from extractors.http.client import FetchResult, PoliteClient, Unreachable
+from extractors.http.client import PoliteClient, Unreachable
 from extractors.http.limits import FetchLimits
+from extractors.http.result import FetchResult
 from tests.fetch.conftest import FakeClock
 from tests.support.hostile import HostileServer, answer, slow_body, slow_headers
 
