@@ -22,7 +22,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 
 from warehouse.db import Writer
-from warehouse.load import BatchCounts, Observation, load_batch
+from warehouse.load import Observation, load_batch
+from warehouse.load_plan import BatchCounts
 
 log = logging.getLogger("anq.pipeline")
 
