@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 
-from warehouse.load import BatchCounts, Observation, load_batch
+from warehouse.load import Observation, load_batch
+from warehouse.load_plan import BatchCounts
 from warehouse.writer import Writer
 
 log = logging.getLogger("anq.pipeline")

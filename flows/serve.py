@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flows.config import as_options, resolve
+from flows.config_resolve import as_options, resolve
 
 #: Same schedule as ``prefect.yaml`` (YAML cannot import: a test holds the two together).
 NIGHTLY_CRON = "0 2 * * *"

@@ -15,7 +15,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from flows.config import Settings, resolve
+from flows.config import Settings
+from flows.config_resolve import resolve
 from flows.pipeline import BatchResult
 from flows.runner import Run
 from warehouse.observation import Target

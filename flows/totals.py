@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from flows.pipeline import BatchResult, FieldFill
-from warehouse.load import BatchCounts
+from warehouse.load_plan import BatchCounts
 
 
 @dataclass(slots=True)

@@ -22,7 +22,8 @@ import click
 
 from flows.cli.checks import check_archive, check_db, origin
 from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, EXIT_USAGE, Fail
-from flows.config import LOADING, OPTIONS, ConfigError, Settings, options_for, resolve
+from flows.config import LOADING, OPTIONS, ConfigError, Settings, options_for
+from flows.config_resolve import resolve
 
 HELP = """\
 anq keeps a DuckDB warehouse of the French Assemblée nationale's parliamentary

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flows.cli.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_UNREACHABLE, Fail
-from flows.config import Settings, as_options
+from flows.config import Settings
+from flows.config_resolve import as_options
 from flows.prefect_rest import PrefectApiError, api_url, recorded_run
 
 if TYPE_CHECKING:

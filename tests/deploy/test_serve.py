@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from flows import serve
-from flows.config import resolve
+from flows.config_resolve import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,10 +14,9 @@ from flows.config import (
     EVERY,
     OPTIONS,
     ConfigError,
-    as_options,
     options_for,
-    resolve,
 )
+from flows.config_resolve import as_options, resolve
 
 
 def test_defaults() -> None:

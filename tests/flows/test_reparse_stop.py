@@ -30,7 +30,7 @@ CHILD = (
 import multiprocessing, os, signal, sys
 from pathlib import Path
 from flows import rebuild as work
-from flows.config import resolve
+from flows.config_resolve import resolve
 from tests.warehouse.replay_story import script
 from warehouse.archive import RawArchive
 from warehouse.db import connect

@@ -11,7 +11,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from flows.config import Settings, resolve
+from flows.config import Settings
+from flows.config_resolve import resolve
 from flows.runner import open_run
 from warehouse.db import connect
 from warehouse.publish import working_path

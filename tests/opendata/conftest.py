@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.config import Settings, resolve
+from flows.config import Settings
+from flows.config_resolve import resolve
 from tests.support.siteserver import SiteServer
 from tests.warehouse.conftest import archive, con, db_path, run_id  # noqa: F401  (shared fixtures)
 
