@@ -5,8 +5,8 @@ one of two connection disciplines (``--mode``):
 
 * ``session``: each batch in its own ``session`` (open, migrate check, load,
   close with its checkpoint), the simplest discipline;
-* ``writer``: ``db.Writer(linger=1.0)``, which keeps the connection open while
-  batches follow each other within a second and lets go when idle.
+* ``writer``: ``warehouse.writer.Writer``, a run's connection: open from the
+  first batch to the last, checkpointing only when its log is large.
 
 The passes:
 
@@ -90,11 +90,11 @@ def run_pass(
 ) -> dict[str, float]:
     times: list[float] = []
     started, cpu = time.perf_counter(), time.process_time()
-    with Writer(db, linger=1.0 if mode == "writer" else 0.0) as writer:
+    with Writer(db) as writer:
         for i in range(0, len(observations), batch):
             chunk = observations[i : i + batch]
             t = time.perf_counter()
-            with writer.connection() as con:
+            with writer.connection() if mode == "writer" else session(db) as con:
                 load_batch(con, run_id, chunk, requests=len(chunk))
             times.append(time.perf_counter() - t)
     total = time.perf_counter() - started

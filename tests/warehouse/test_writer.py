@@ -1,32 +1,39 @@
-"""Writer: one connection across close batches, let go when idle."""
+"""Writer: one connection for a run's batches, checkpointed when the run ends."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from tests.support.holder import hold
+import duckdb
+
 from warehouse.writer import Writer
 
 
-def test_writer_reuses_its_connection_and_lets_go_when_idle(db_path: Path) -> None:
-    with Writer(db_path, linger=0.3) as writer:
+def _wal(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".wal")
+
+
+def test_writer_keeps_one_connection_until_closed(db_path: Path) -> None:
+    with Writer(db_path) as writer:
         with writer.connection() as first:
             first.execute("CREATE TABLE t (x INTEGER)")
         with writer.connection() as second:
             assert second is first
         assert writer.is_open
-        time.sleep(1.0)
-        assert not writer.is_open
-        holder = hold(db_path, 0.1)  # another process can open the file now
-        holder.wait(timeout=30)
-        with writer.connection() as third:
-            assert third.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
     assert not writer.is_open
 
 
-def test_writer_with_no_linger_closes_after_each_batch(db_path: Path) -> None:
-    writer = Writer(db_path, linger=0)
-    with writer.connection():
-        assert writer.is_open
-    assert not writer.is_open
+def test_batches_stay_in_the_log_until_the_run_ends(db_path: Path) -> None:
+    """Past DuckDB's default 16 MB of log, still no checkpoint: each one writes every index."""
+    writer = Writer(db_path)
+    with writer.connection() as con:
+        con.execute("CREATE TABLE t (x INTEGER PRIMARY KEY, text VARCHAR)")
+    for batch in range(4):
+        with writer.connection() as con:
+            rows = "SELECT range, repeat(range::VARCHAR, 500) FROM range(?, ?)"
+            con.execute(f"INSERT INTO t {rows}", [batch * 10_000, (batch + 1) * 10_000])
+    assert _wal(db_path).stat().st_size > 20 * 2**20
+    writer.close()
+    assert not _wal(db_path).exists()
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM t").fetchall() == [(40_000,)]
