@@ -14,9 +14,11 @@ itself: on an unchanged site none of them changes a question.
 With ``--scrapy-pages P`` it also runs ``bench/scrapy_spider.py`` and ``anq
 backfill --legislature 14 --type QE --from-number 1 --to-number P --rate 0``
 (into a fresh file) on the same loopback site of the full-size corpus, and
-prints the ratio of their wall times.
+prints the ratio of their wall times; anq runs twice, as a user's first run
+(its temporary Prefect API creates its database) and as any later one.
 
-Usage: ``uv run python bench/bench_corpus.py --questions 20000 [--scrapy-pages 20000]``
+Usage: ``uv run python bench/bench_corpus.py --questions 20000 400000 [--scrapy-pages 20000]``
+(each size in turn, then Scrapy, then the sizes side by side).
 """
 
 from __future__ import annotations
@@ -178,43 +180,58 @@ def commands(base_url: str, db: Path, environ: dict[str, str], work: Path) -> li
 
 
 def scrapy_ratio(pages: int, environ: dict[str, str], work: Path) -> list[Measure]:
-    """anq and Scrapy on the same ``pages`` numbers of the full corpus, no cache in front."""
+    """anq and Scrapy on the same ``pages`` numbers of the full corpus, no cache in front.
+
+    anq runs twice, each time into a fresh file: first with a Prefect home it
+    has never used (a user's first run: its temporary API creates its
+    database), then again with that home (every later run).
+    """
     corpus = Corpus(sum(FULL.values()))
     assert corpus.counts[(14, "QE")] >= pages
     span = ["--legislature", "14", "--type", "QE", "--from-number", "1", "--to-number", str(pages)]
     with CorpusSite(corpus, cache=1) as site:
-        scrapy_db, anq_db = work / "scrapy.duckdb", work / "yardstick.duckdb"
-        spider = [
-            sys.executable,
-            str(REPO / "bench" / "scrapy_spider.py"),
-            "--base-url",
-            site.base_url,
-        ]
-        scrapy = run(
-            f"scrapy spider, {pages} pages", [*spider, *span, "--db", str(scrapy_db)], environ, REPO
-        )
-        scrapy.size_mb = size_mb(scrapy_db)
+        spider = [sys.executable, str(REPO / "bench" / "scrapy_spider.py")]
+        argv = [*spider, "--base-url", site.base_url, *span, "--db", str(work / "scrapy.duckdb")]
+        scrapy = run(f"scrapy spider, {pages} pages", argv, environ, REPO)
+        scrapy.size_mb = size_mb(work / "scrapy.duckdb")
         print(scrapy.row(), flush=True)
-        args = ["backfill", *span, "--rate", "0", "--db", str(anq_db), "--base-url", site.base_url]
-        anq = run(f"anq backfill of {pages} pages", [*ANQ, *args], environ, REPO)
-        anq.size_mb = size_mb(anq_db) + size_mb(work / "yardstick-raw")
-        print(anq.row(), flush=True)
-    rates = f"{pages / scrapy.seconds:.0f} vs {pages / anq.seconds:.0f} pages/s"
-    print(f"Scrapy / anq wall time: {scrapy.seconds / anq.seconds:.2f} (Scrapy vs anq: {rates}); "
-          f"CPU time: {scrapy.cpu_s / anq.cpu_s:.2f}")  # fmt: skip
-    return [scrapy, anq]
+        runs = [scrapy]
+        for which in ("first run", "second run"):
+            db = work / f"anq-{which.split()[0]}.duckdb"
+            args = ["backfill", *span, "--rate", "0", "--db", str(db), "--base-url", site.base_url]
+            anq = run(f"anq backfill of {pages} pages, {which}", [*ANQ, *args], environ, REPO)
+            anq.size_mb = size_mb(db) + size_mb(db.with_name(f"{db.stem}-raw"))
+            print(anq.row(), flush=True)
+            runs.append(anq)
+    for anq in runs[1:]:
+        rates = f"{pages / scrapy.seconds:.0f} vs {pages / anq.seconds:.0f} pages/s"
+        print(f"{anq.command}: Scrapy / anq wall time {scrapy.seconds / anq.seconds:.2f} "
+              f"(Scrapy vs anq: {rates}); CPU time {scrapy.cpu_s / anq.cpu_s:.2f}")  # fmt: skip
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=2000)
+    parser.add_argument("--questions", type=int, nargs="+", default=[2000], help="corpus sizes")
     parser.add_argument("--scrapy-pages", type=int, default=0, help="0: no Scrapy comparison")
     parser.add_argument("--skip-commands", action="store_true", help="only build (and Scrapy)")
     parser.add_argument(
         "--server", action="store_true", help="time commands against one prefect server"
     )
     args = parser.parse_args()
-    corpus = Corpus(args.questions)
+    sizes: dict[int, list[Measure]] = {}
+    for questions in args.questions:
+        sizes[questions] = one_size(Corpus(questions), args.server, args.skip_commands)
+    if args.scrapy_pages:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            scrapy_ratio(args.scrapy_pages, env(work / "prefect"), work)
+    if len(sizes) > 1:
+        side_by_side(sizes)
+
+
+def one_size(corpus: Corpus, server: bool, skip_commands: bool) -> list[Measure]:
+    """Build (or reuse) the warehouse of ``corpus``, then time every command on it."""
     db = OUT / f"corpus-{corpus.total}" / "anq.duckdb"
     print(f"{corpus.total} questions; load average {os.getloadavg()}; {time.ctime()}")
     with contextlib.ExitStack() as stack:
@@ -223,20 +240,28 @@ def main() -> None:
         cached = db.with_name("built.json").exists()
         # The build goes through one prefect server: anq's own temporary API
         # would start again for each legislature.
-        api = stack.enter_context(prefect_server(work / "server", args.server or not cached))
-        environ = env(work / "prefect", api if args.server else None)
+        api = stack.enter_context(prefect_server(work / "server", server or not cached))
+        environ = env(work / "prefect", api if server else None)
         print(HEADER)
         built = build(corpus, site.base_url, db, env(work / "prefect", api))
         report_build(built, corpus, db)
-        measured = [] if args.skip_commands else commands(site.base_url, db, environ, work)
+        measured = [] if skip_commands else commands(site.base_url, db, environ, work)
         for m in measured:
             print(m.row(), flush=True)
-        if args.scrapy_pages:
-            measured += scrapy_ratio(args.scrapy_pages, environ, work)
     print(f"load average after: {os.getloadavg()}; {site.rendering.rendered} pages rendered")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     results = db.parent / f"results-{stamp}.json"
     results.write_text(json.dumps([m.__dict__ for m in measured], default=str))
+    return measured
+
+
+def side_by_side(sizes: dict[int, list[Measure]]) -> None:
+    """Each command's wall time and peak RSS at every size, in one table."""
+    print("| command | " + " | ".join(f"{n:,}: wall s, peak MB, tree MB" for n in sizes) + " |")
+    print("|---|" + "---:|" * len(sizes))
+    for same in zip(*sizes.values(), strict=False):
+        cells = [f"{m.seconds:,.1f}, {m.peak_mb:,.0f}, {m.tree_mb:,.0f}" for m in same]
+        print(f"| `{same[0].command.split(':')[0]}` | " + " | ".join(cells) + " |")
 
 
 def report_build(built: list[Measure], corpus: Corpus, db: Path) -> None:
