@@ -1,5 +1,6 @@
-"""The one polite HTTP client: anq's only network I/O (httpx is imported only here and
-in the ``extractors/http/`` modules, which hold the layers this client chains).
+"""The one polite HTTP client: all of anq's requests to the site (httpx is imported
+only here, in the ``extractors/http/`` modules that hold the layers this client
+chains, and in the Prefect API's own REST calls, ``flows/prefect_rest.py``).
 
 Every page request goes through these layers, in this order:
 
@@ -258,8 +259,6 @@ class PoliteClient:
 
 __all__ = [
     "DEFAULT_UA",
-    "Clock",
     "PoliteClient",
-    "SystemClock",
     "Unreachable",
 ]
