@@ -1,28 +1,31 @@
-"""The Prefect API a command's flow reports to: the user's, or a temporary one of anq's own.
+"""The Prefect API a command's run reports to: the user's, or a temporary one of anq's own.
 
 With ``PREFECT_API_URL`` set (a ``prefect server``, Prefect Cloud), nothing
 here happens. Without it, Prefect 3 would start its temporary local API
 itself: it imports ``prefect.server.api.server`` into the command's own
 process only to reach ``SubprocessASGIServer`` (FastAPI, SQLAlchemy, every
 ORM model: a third of a reparse's peak memory, and seconds of imports), and
-only then spawns that API in a child process. :func:`prefect_api` starts the same child (the same
-``uvicorn`` command, environment and isolated settings as Prefect's), before
-the command imports Prefect at all, so both start-ups overlap; then points
-the flow at it through ``PREFECT_API_URL`` and stops it at the end. The
-command's process never imports ``prefect.server``.
+only then spawns that API in a child process. :func:`temporary_api` starts
+the same API (``uvicorn`` serving Prefect's app, with the environment and
+isolated settings of Prefect's) in a child at once, and the command's work
+goes on while it starts (on a first run it also creates Prefect's database,
+which takes seconds): the command records its run over REST
+(``flows.cli.running``) and only needs the API's URL once it answers. The
+command's process never imports ``prefect.server``, nor Prefect's client.
 
-Prefect's own settings still decide: when a profile or ``prefect.toml``
-names an API URL, or turns ephemeral mode off, the child is stopped unused
-and Prefect behaves exactly as it would without anq's help. On Linux the
-child gets SIGTERM if the command dies, even by ``kill -9``.
+Prefect's own settings still decide: the child reads them first, and when a
+profile or ``prefect.toml`` names an API URL or turns ephemeral mode off, it
+says so and exits, and the command runs its flow through Prefect's client as
+Prefect alone would. On Linux the child gets SIGTERM if the command dies,
+even by ``kill -9``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import importlib.util
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -30,7 +33,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
+
+from flows.api_child import DECLINES, SERVES
 
 #: What Prefect's ``SubprocessASGIServer`` sets for its temporary API: no UI.
 CHILD_ENV = {
@@ -39,15 +43,18 @@ CHILD_ENV = {
     "PREFECT__SERVER_FINAL": "1",
 }
 _ADDRESS_IN_USE = 3  # uvicorn's exit status when the port was taken meanwhile
+#: Seconds for the child to read Prefect's settings and say whether it serves.
+VERDICT_TIMEOUT = 120.0
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy for 127.0.0.1
 
 
 class ApiChild:
-    """A temporary Prefect API (``uvicorn`` serving Prefect's app) in a child process."""
+    """A temporary Prefect API (:mod:`flows.api_child`) in a child process."""
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self.startup_timeout = 0.0
 
     @property
     def url(self) -> str:
@@ -55,28 +62,41 @@ class ApiChild:
 
     def start(self) -> None:
         """Spawn the API on a free loopback port (returns at once)."""
-        self.port = _free_port()
-        spec = importlib.util.find_spec("prefect")  # locates it without importing it
-        app_dir = Path(spec.origin).parent.parent if spec and spec.origin else Path.cwd()
-        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir)]
-        command += ["--factory", "prefect.server.api.server:create_app"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--log-level", "error", "--lifespan", "on"]
+        self.port, self.startup_timeout = _free_port(), 0.0
         self.proc = subprocess.Popen(
-            command,
+            [sys.executable, "-m", "flows.api_child", str(self.port)],
             env={**os.environ, **CHILD_ENV},
             stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
 
-    def wait_ready(self, timeout: float) -> str:
+    def serves(self) -> bool:
+        """Whether Prefect's settings let the child serve (its first line says).
+
+        Raises RuntimeError when it exits or says nothing within :data:`VERDICT_TIMEOUT`.
+        """
+        if self.startup_timeout:
+            return True
+        assert self.proc is not None and self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], VERDICT_TIMEOUT)
+        line = self.proc.stdout.readline().decode(errors="replace").split() if ready else []
+        if line[:1] == [DECLINES]:
+            return False
+        if line[:1] != [SERVES]:
+            raise RuntimeError(f"temporary Prefect API did not start ({self._how()})")
+        self.startup_timeout = float(line[1])
+        return True
+
+    def wait_ready(self) -> str:
         """Wait until ``/health`` answers; the API URL. Raises RuntimeError on timeout."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             assert self.proc is not None
             code = self.proc.poll()
             if code == _ADDRESS_IN_USE:
                 self.start()
+                self.serves()
             elif code is not None:
                 raise RuntimeError(f"temporary Prefect API exited with status {code}")
             health = f"{self.url}/health"
@@ -84,12 +104,16 @@ class ApiChild:
                 if answer.status == 200:
                     return self.url
             time.sleep(0.1)
-        raise RuntimeError(f"temporary Prefect API not up after {timeout:g} s")
+        raise RuntimeError(f"temporary Prefect API not up after {self.startup_timeout:g} s")
 
     def stop(self) -> None:
         """Stop the API (SIGTERM, then SIGKILL after 5 s); idempotent."""
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
+            return
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if proc.poll() is not None:
             return
         proc.terminate()
         try:
@@ -98,57 +122,25 @@ class ApiChild:
             proc.kill()
             proc.wait()
 
+    def _how(self) -> str:
+        assert self.proc is not None
+        code = self.proc.poll()
+        return f"exit status {code}" if code is not None else f"silent for {VERDICT_TIMEOUT:g} s"
+
 
 @contextlib.contextmanager
-def prefect_api() -> Iterator[None]:
-    """Run the body (which imports Prefect and runs a flow) against a Prefect API."""
+def temporary_api() -> Iterator[ApiChild | None]:
+    """The temporary API's child for the block, starting (:meth:`ApiChild.serves`, then
+    :meth:`ApiChild.wait_ready`); None when ``PREFECT_API_URL`` names the API."""
     if os.environ.get("PREFECT_API_URL"):
-        yield
+        yield None
         return
     child = ApiChild()
     child.start()
     try:
-        from prefect.settings import get_current_settings
-
-        settings = get_current_settings()
-        if settings.api.url or not settings.server.ephemeral.enabled:
-            child.stop()  # the user's Prefect settings decide, as without anq
-            yield
-            return
-        url = child.wait_ready(settings.server.ephemeral.startup_timeout_seconds)
-        with _pointed_at(url):
-            yield
+        yield child
     finally:
         child.stop()
-
-
-@contextlib.contextmanager
-def _pointed_at(url: str) -> Iterator[None]:
-    """``PREFECT_API_URL`` for this process and its threads; logs and events drained at the end."""
-    from prefect.context import refresh_global_settings_context
-    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
-
-    os.environ["PREFECT_API_URL"] = url
-    refresh_global_settings_context()  # threads without a settings context read it
-    # No UI is served: no "View at <url>" line pointing at it (Prefect's own
-    # temporary API prints none either).
-    updates = {PREFECT_API_URL: url, PREFECT_UI_URL: ""}
-    try:
-        with temporary_settings(updates=updates):
-            yield
-            _drain()
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-        refresh_global_settings_context()
-
-
-def _drain() -> None:
-    """Send the logs and events still queued while the API is up."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
-    APILogWorker.drain_all(timeout=5)
-    EventsWorker.drain_all(timeout=5)
 
 
 def _free_port() -> int:

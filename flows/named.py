@@ -7,7 +7,6 @@ batches as Prefect tasks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from extractors.http.client import PoliteClient
@@ -15,11 +14,9 @@ from extractors.uid import Uid, parse_uid
 from flows import progress
 from flows.config import Settings
 from flows.pipeline import chunks
-from flows.runner import ReportSink, Run, open_run
+from flows.runner import FlowRunId, ReportSink, Run, RunBatch, open_run
 from warehouse.observation import Target
 from warehouse.queries import validators
-
-Batch = Callable[[Run, list[Target]], object]
 
 
 def fetch_named(
@@ -28,8 +25,8 @@ def fetch_named(
     settings: Settings,
     parameters: dict[str, Any],
     *,
-    batch: Batch = Run.batch,
-    prefect_flow_run_id: str | None = None,
+    batch: RunBatch = Run.batch,
+    prefect_flow_run_id: FlowRunId = None,
     report_to: ReportSink | None = None,
     client: PoliteClient | None = None,
 ) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Streaming one downloaded archive into the warehouse: records in batches, failures kept,
-then the bootstrap and the pages made due (``flows.opendata`` downloads and calls this)."""
+then the bootstrap and the pages made due (``flows.opendata_refresh`` downloads and calls this)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
-"""A flow run recorded in a running Prefect server through its REST API.
+"""A flow run recorded in a Prefect API through its REST API.
 
-Importing Prefect's Python client costs seconds of CPU before the first
-request. ``anq fetch``, the command people run by hand and wait for, records
-its run this way when ``PREFECT_API_URL`` names a running server: the run is
-in the UI like any other (its flow, parameters, states, report artifact),
-without its batches as task runs. Only documented endpoints are used.
+Importing Prefect's Python client costs seconds of CPU and tens of MB before
+the first request. The commands that fetch or load (``flows.cli.running``)
+record their run this way, in the server ``PREFECT_API_URL`` names or in the
+temporary API anq starts (:class:`RecordedRun`: the work does not wait for
+it): the run is in the UI like any other (its flow, parameters, states,
+report artifact), without its batches as task runs. Only documented
+endpoints are used.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import base64
 import json
 import logging
 import os
-from collections.abc import Iterator
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +33,12 @@ API_URL_ENV = "PREFECT_API_URL"
 API_KEY_ENV, AUTH_STRING_ENV = "PREFECT_API_KEY", "PREFECT_API_AUTH_STRING"
 #: Seconds to wait for the API; it answers in milliseconds when it runs at all.
 TIMEOUT = 10.0
+#: Answers Prefect's client retries, how many times, and the longest pause between.
+RETRY_STATUSES = frozenset({408, 429, 502, 503})
+RETRIES, MAX_PAUSE = 5, 10.0
+#: Seconds a failed run waits for its flow run to be created (less than a stopped
+#: run's grace, ``flows.stopping.GRACE``).
+FAILED_WAIT = 2.0
 
 STATE_NAMES = {
     "RUNNING": "Running",
@@ -93,10 +104,16 @@ class RestFlowRun:
         self._http.close()
 
     def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._http.post(path, json=body)
-        except httpx.HTTPError as err:
-            raise PrefectApiError(f"Prefect API {self._http.base_url}{path}: {err}") from None
+        """POST ``body``; answers Prefect's own client retries (a busy database: 503)
+        are retried as it does, after their Retry-After or a growing pause."""
+        for attempt in range(RETRIES + 1):
+            try:
+                response = self._http.post(path, json=body)
+            except httpx.HTTPError as err:
+                raise PrefectApiError(f"Prefect API {self._http.base_url}{path}: {err}") from None
+            if response.status_code not in RETRY_STATUSES or attempt == RETRIES:
+                break
+            time.sleep(_pause(response.headers.get("retry-after"), attempt))
         if response.status_code >= 300:
             reason = " ".join(response.text.split())[:200]
             raise PrefectApiError(
@@ -106,27 +123,114 @@ class RestFlowRun:
         return answer
 
 
+def _pause(retry_after: str | None, attempt: int) -> float:
+    """Seconds before retry ``attempt`` + 1: the server's whole seconds, else 1, 2, 4..."""
+    if retry_after and retry_after.strip().isdigit():
+        return min(float(retry_after), MAX_PAUSE)
+    # jittered, so that processes sharing one database do not retry in step
+    return min(2.0**attempt, MAX_PAUSE) * random.uniform(0.8, 1.2)
+
+
 def _state(state: str, message: str | None = None) -> dict[str, Any]:
     return {"type": state, "name": STATE_NAMES[state], "message": message}
 
 
+class RecordedRun:
+    """The flow run a command's run is recorded under, at ``api``: a URL (the run is
+    created now), or a function that waits for a starting API and returns its URL
+    (the run is created in a thread once it answers, so the work need not wait)."""
+
+    def __init__(self, api: str | Callable[[], str], flow: str, parameters: dict[str, Any]):
+        self._made: RestFlowRun | BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if isinstance(api, str):
+            self._made = RestFlowRun(api, flow, parameters)
+            return
+        self._thread = threading.Thread(
+            target=self._make, args=(api, flow, parameters), name="prefect-run", daemon=True
+        )
+        self._thread.start()
+
+    def _make(self, api: Callable[[], str], flow: str, parameters: dict[str, Any]) -> None:
+        try:
+            self._made = RestFlowRun(api(), flow, parameters)
+        except BaseException as err:  # handed to the thread that asks for the run
+            self._made = err
+
+    def run(self, timeout: float | None = None) -> RestFlowRun | None:
+        """The created run, waiting up to ``timeout`` s (None: until its API answered
+        or failed to); None if it is not made yet."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                return None
+        made = self._made
+        if isinstance(made, PrefectApiError):
+            raise made
+        if isinstance(made, BaseException):
+            raise PrefectApiError(f"Prefect API: {type(made).__name__}: {made}")
+        return made
+
+    def run_id(self, wait: bool) -> str | None:
+        """The run's id for the ``runs`` table: None if it is not made yet (without
+        ``wait``) or could not be (that error is raised when the run is ended)."""
+        try:
+            made = self.run(None if wait else 0)
+        except PrefectApiError:
+            return None
+        return None if made is None else made.id
+
+    def artifact(self, key: str, markdown: str, description: str) -> None:
+        """Attach a markdown artifact to the run once it is made (none if it could not be:
+        that error is raised when the run is ended)."""
+        try:
+            made = self.run()
+        except PrefectApiError:
+            return
+        assert made is not None
+        made.artifact(key, markdown, description)
+
+    def close(self) -> None:
+        if isinstance(self._made, RestFlowRun):
+            self._made.close()
+
+
 @contextmanager
-def recorded_run(api: str, flow: str, parameters: dict[str, Any]) -> Iterator[RestFlowRun]:
-    """A flow run for the block's length: completed if it returns, failed if it raises
-    an error, crashed if it is interrupted (Ctrl-C, a signal)."""
-    run = RestFlowRun(api, flow, parameters)
+def recorded_run(
+    api: str | Callable[[], str], flow: str, parameters: dict[str, Any]
+) -> Iterator[RecordedRun]:
+    """A flow run for the block's length (:class:`RecordedRun`): completed if it
+    returns, failed if it raises an error, crashed if it is interrupted (Ctrl-C, a
+    signal). A failed block waits :data:`FAILED_WAIT` s at most for a run still
+    being made, an interrupted one not at all (a stopped run has seconds to exit):
+    a run not made by then stays unrecorded, and the log says so."""
+    record = RecordedRun(api, flow, parameters)
     try:
-        yield run
+        yield record
     except Exception as err:
-        _end_quietly(run, "FAILED", f"{type(err).__name__}: {err}")
+        _end_failed(record, "FAILED", f"{type(err).__name__}: {err}", FAILED_WAIT)
         raise
     except BaseException as err:
-        _end_quietly(run, "CRASHED", f"interrupted: {type(err).__name__} {err}".strip())
+        _end_failed(record, "CRASHED", f"interrupted: {type(err).__name__} {err}".strip(), 0)
         raise
     else:
-        run.end("COMPLETED")
+        made = record.run()
+        assert made is not None
+        made.end("COMPLETED")
     finally:
-        run.close()
+        record.close()
+
+
+def _end_failed(record: RecordedRun, state: str, message: str, wait: float) -> None:
+    try:
+        made = record.run(wait)
+    except PrefectApiError as err:
+        log.warning("flow run not recorded: %s", err)
+        return
+    if made is None:
+        log.warning("flow run not recorded: the Prefect API was not up when the run ended")
+        return
+    _end_quietly(made, state, message)
 
 
 def _end_quietly(run: RestFlowRun, state: str, message: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flows import progress
 from flows.config import Settings
-from flows.runner import ReportSink, Run, RunFailed, open_run
+from flows.runner import FlowRunId, ReportSink, Run, RunFailed, open_run
 from warehouse.archive import RawArchive
 from warehouse.replay import ReplayResult, reparse_file
 from warehouse.replay_pool import read_question
@@ -59,7 +59,7 @@ def rebuild(
     parameters: dict[str, Any],
     *,
     replay: Replay = replay_archive,
-    prefect_flow_run_id: str | None = None,
+    prefect_flow_run_id: FlowRunId = None,
     report_to: ReportSink | None = None,
 ) -> dict[str, Any]:
     """Re-extract every archived page and rebuild the tables; the run's summary.

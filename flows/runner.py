@@ -36,6 +36,11 @@ from warehouse.writer import Writer
 
 #: Publishes a finished run's report: (flow, run id, markdown report).
 ReportSink = Callable[[str, str, str], None]
+#: The Prefect flow run a run is recorded under: its id, or a function giving it once
+#: known (its argument: whether to wait for it), or None.
+FlowRunId = str | Callable[[bool], str | None] | None
+#: Runs one batch of a run (``Run.batch``, or the flows' Prefect task around it).
+RunBatch = Callable[["Run", list[Target]], BatchResult]
 
 
 class RunFailed(RuntimeError):
@@ -158,7 +163,7 @@ def open_run(
     parameters: dict[str, Any],
     *,
     network: bool = True,
-    prefect_flow_run_id: str | None = None,
+    prefect_flow_run_id: FlowRunId = None,
     report_to: ReportSink | None = None,
     client: PoliteClient | None = None,
 ) -> Iterator[Run]:
@@ -168,7 +173,8 @@ def open_run(
     published whole when the run ends, however it ends (``warehouse.publish``).
     ``report_to`` shows the run report (default: an artifact of the current
     Prefect flow run). ``client``: the caller's client for the site (it
-    closes it), so the robots.txt it has read serves the run.
+    closes it), so the robots.txt it has read serves the run. A
+    ``prefect_flow_run_id`` given as a function is asked for when the run ends.
     """
     from flows.report import run_report as reporting
 
@@ -179,7 +185,8 @@ def open_run(
     ):
         settings = dataclasses.replace(settings, db=copy.path)
         with session(settings.db) as con:
-            run_id = start_run(con, flow, parameters, prefect_flow_run_id=prefect_flow_run_id)
+            known = prefect_flow_run_id if isinstance(prefect_flow_run_id, str) else None
+            run_id = start_run(con, flow, parameters, prefect_flow_run_id=known)
         own = network and client is None
         if own:
             client = PoliteClient(settings.base_url, rate=settings.rate, limits=settings.limits)
@@ -189,7 +196,7 @@ def open_run(
             archive = RawArchive(settings.archive)
             pipeline = Pipeline(client, archive, settings.clock_now, check=stopper.check)
             loader = Loader(writer, run_id)
-        end = _ender(settings, flow, run_id, loader, writer, stopper, copy)
+        end = _ender(settings, flow, run_id, loader, writer, stopper, copy, prefect_flow_run_id)
         run = Run(
             flow, settings, run_id, writer, pipeline, loader, on_stop=end, stop_check=stopper.check
         )
@@ -197,7 +204,8 @@ def open_run(
             yield run
             run.flush()
             with run.reading() as con:
-                alarms, report = _record_end(con, run)
+                flow_run = _flow_run_id(prefect_flow_run_id, wait=True)
+                alarms, report = _record_end(con, run, flow_run)
         except BaseException as err:
             end(err)
             raise
@@ -213,7 +221,9 @@ def open_run(
             raise RunFailed("; ".join(alarms))
 
 
-def _record_end(con: duckdb.DuckDBPyConnection, run: Run) -> tuple[list[str], str]:
+def _record_end(
+    con: duckdb.DuckDBPyConnection, run: Run, flow_run: str | None
+) -> tuple[list[str], str]:
     """Check the run for drift and record how it ended, with its report; (alarms, report)."""
     from flows.report import run_report as reporting
 
@@ -221,7 +231,7 @@ def _record_end(con: duckdb.DuckDBPyConnection, run: Run) -> tuple[list[str], st
     report = reporting.run_report(con, run.flow, run.run_id, run.totals, alarms)
     report += "".join(run.report_sections)
     state, message = ("failed", "; ".join(alarms)) if alarms else ("completed", None)
-    finish_run(con, run.run_id, state, message=message, report=report)
+    finish_run(con, run.run_id, state, message=message, report=report, flow_run=flow_run)
     return alarms, report
 
 
@@ -233,6 +243,7 @@ def _ender(
     writer: Writer,
     stopper: Stopper,
     copy: WorkingCopy,
+    flow_run: FlowRunId,
 ) -> Callable[[BaseException], None]:
     """Record once how the run failed and publish it; a stopped run then has seconds to exit."""
     ended: list[BaseException] = []
@@ -245,7 +256,7 @@ def _ender(
         state = "failed" if isinstance(err, Exception) else "crashed"
         stopped = isinstance(err, RunStopped)
         reason = str(err) if stopped else f"{type(err).__name__}: {err}"
-        _finish(settings, flow, run_id, state, reason)
+        _finish(settings, flow, run_id, state, reason, _flow_run_id(flow_run, wait=False))
         copy.publish()
         if stopped:
             stopper.exit_soon()
@@ -266,8 +277,21 @@ def _finish(
     run_id: str,
     state: str,
     message: str | None,
+    flow_run: str | None,
 ) -> None:
     """Record how an unfinished run ended, and notify it."""
     with session(settings.db) as con:
-        finish_run(con, run_id, state, message=message)
+        finish_run(con, run_id, state, message=message, flow_run=flow_run)
     notify_failure(flow, run_id, state, message, settings.notify_block)
+
+
+def _flow_run_id(given: FlowRunId, *, wait: bool) -> str | None:
+    """The Prefect flow run's id; a failed run takes it only if already known."""
+    if given is None or isinstance(given, str):
+        return given
+    if wait:
+        return given(True)
+    try:
+        return given(False)
+    except Exception:  # the run's own failure is what gets reported
+        return None

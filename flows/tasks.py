@@ -41,11 +41,6 @@ def run_batch(run: Run, targets: list[Target]) -> BatchResult:
     return result
 
 
-def batcher(run: Run) -> Any:
-    """A one-argument batch function for the discovery helpers."""
-    return lambda targets: run_batch(run, targets)
-
-
 def settings_from(command: str, options: Mapping[str, Any] | None, **fixed: Any) -> Settings:
     """Resolve flow ``command``'s ``options`` (see ``flows.config``; a missing key =
     environment or default); ``fixed`` are the flow's own parameters that are also options."""

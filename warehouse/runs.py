@@ -111,13 +111,16 @@ def finish_run(
     state: str,
     message: str | None = None,
     report: str | None = None,
+    flow_run: str | None = None,
 ) -> None:
-    """Close the run: final state, ``finished_at`` now, and why / the run report."""
+    """Close the run: final state, ``finished_at`` now, and why / the run report;
+    ``flow_run``: its Prefect flow run's id, when only known now."""
     if state not in FINAL_STATES:
         raise ValueError(f"a run finishes {', '.join(FINAL_STATES)}, not {state!r}")
     row = con.execute(
-        "UPDATE runs SET state = ?, finished_at = ?, message = ?, report = ? WHERE run_id = ?",
-        [state, utcnow(), message, report, run_id],
+        "UPDATE runs SET state = ?, finished_at = ?, message = ?, report = ?, "
+        "prefect_flow_run_id = coalesce(?, prefect_flow_run_id) WHERE run_id = ?",
+        [state, utcnow(), message, report, flow_run, run_id],
     ).fetchone()
     if row is None or row[0] != 1:
         raise ValueError(f"no run {run_id!r} in the runs table")

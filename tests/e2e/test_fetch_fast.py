@@ -17,43 +17,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.conftest import BIN, anq, query
+from tests.e2e.prefect_reads import artifacts, flow_name, flow_run, running
 from tests.e2e.site import FixtureSite
 from tests.support.siteserver import Fault, SiteServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 UID = "QANR5L16QE1"
-
-
-def _flow_run(api: str, run_id: str) -> dict[str, Any]:
-    answer = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10)
-    answer.raise_for_status()
-    run: dict[str, Any] = answer.json()
-    return run
-
-
-def _flow_name(api: str, flow_id: str) -> str:
-    return str(httpx.get(f"{api}/flows/{flow_id}", timeout=10).json()["name"])
-
-
-def _artifacts(api: str, run_id: str) -> list[dict[str, Any]]:
-    body = {"artifacts": {"flow_run_id": {"any_": [run_id]}}}
-    answer = httpx.post(f"{api}/artifacts/filter", json=body, timeout=10)
-    answer.raise_for_status()
-    found: list[dict[str, Any]] = answer.json()
-    return found
-
-
-def _running(api: str) -> bool:
-    body = {"flows": {"name": {"any_": ["fetch"]}},
-            "flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}}  # fmt: skip
-    answer = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
-    answer.raise_for_status()
-    return bool(answer.json())
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +47,14 @@ def test_the_fetch_completes(fetched: dict[str, Any]) -> None:
     assert fetched["done"].code == 0, fetched["done"].err[-2000:]
 
 
-def test_the_server_holds_a_completed_fetch_flow_run(fetched: dict[str, Any]) -> None:
-    run = _flow_run(fetched["PREFECT_API_URL"], fetched["run"])
-    flow = _flow_name(fetched["PREFECT_API_URL"], run["flow_id"])
+def test_the_server_holds_a_completed_fetchflow_run(fetched: dict[str, Any]) -> None:
+    run = flow_run(fetched["PREFECT_API_URL"], fetched["run"])
+    flow = flow_name(fetched["PREFECT_API_URL"], run["flow_id"])
     assert (flow, run["state"]["type"], run["parameters"]["uids"]) == ("fetch", "COMPLETED", [UID])
 
 
-def test_the_run_report_is_an_artifact_of_the_flow_run(fetched: dict[str, Any]) -> None:
-    (artifact,) = _artifacts(fetched["PREFECT_API_URL"], fetched["run"])
+def test_the_run_report_is_an_artifact_of_theflow_run(fetched: dict[str, Any]) -> None:
+    (artifact,) = artifacts(fetched["PREFECT_API_URL"], fetched["run"])
     (report,) = query(fetched["db"], "SELECT report FROM runs WHERE flow = 'fetch'")[0]
     assert (artifact["key"], artifact["type"], artifact["data"]) == (
         "anq-fetch-report",
@@ -126,7 +99,7 @@ def test_an_unanswering_prefect_api_fails_in_one_line_and_writes_nothing(tmp_pat
     assert done.err.startswith("anq: fetch could not run: Prefect API"), done.err
 
 
-def test_a_stopped_fetch_is_a_failed_flow_run(
+def test_a_stopped_fetch_is_a_failedflow_run(
     tmp_path: Path, prefect_server: dict[str, str]
 ) -> None:
     db = tmp_path / "anq.duckdb"
@@ -141,7 +114,7 @@ def test_a_stopped_fetch_is_a_failed_flow_run(
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 120
-            while not _running(prefect_server["PREFECT_API_URL"]):
+            while not running(prefect_server["PREFECT_API_URL"], "fetch"):
                 assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
                 time.sleep(0.1)
             proc.send_signal(signal.SIGTERM)
@@ -151,7 +124,7 @@ def test_a_stopped_fetch_is_a_failed_flow_run(
                 proc.kill()
                 proc.wait()
     (run_id,) = query(db, "SELECT prefect_flow_run_id FROM runs")[0]
-    state = _flow_run(prefect_server["PREFECT_API_URL"], run_id)["state"]["type"]
+    state = flow_run(prefect_server["PREFECT_API_URL"], run_id)["state"]["type"]
     assert (proc.returncode, state, err) == (
         1,
         "FAILED",
@@ -198,10 +171,10 @@ def test_the_reparse_is_a_completed_flow_run_with_its_report(
     fetched: dict[str, Any], reparsed: dict[str, Any]
 ) -> None:
     api = fetched["PREFECT_API_URL"]
-    run = _flow_run(api, reparsed["run"])
-    (artifact,) = _artifacts(api, reparsed["run"])
+    run = flow_run(api, reparsed["run"])
+    (artifact,) = artifacts(api, reparsed["run"])
     (report,) = query(reparsed["db"], "SELECT report FROM runs WHERE flow = 'reparse'")[0]
-    assert (_flow_name(api, run["flow_id"]), run["state"]["type"]) == ("reparse", "COMPLETED")
+    assert (flow_name(api, run["flow_id"]), run["state"]["type"]) == ("reparse", "COMPLETED")
     assert (artifact["key"], artifact["data"]) == ("anq-reparse-report", report)
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,38 @@ def test_a_users_api_url_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     monkeypatch.setattr(api.ApiChild, "start", refuse)
-    with api.prefect_api():
-        assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:9/api"
+    with api.temporary_api() as child:
+        assert child is None
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"PREFECT_SERVER_EPHEMERAL_ENABLED": "false"},
+        {"PREFECT_API_URL": "http://127.0.0.1:9/api"},
+    ],
+    ids=["temporary API turned off", "an API named"],
+)
+def test_the_child_declines_when_prefects_settings_decide(
+    monkeypatch: pytest.MonkeyPatch, setting: dict[str, str]
+) -> None:
+    for key, value in setting.items():
+        monkeypatch.setenv(key, value)
+    child = api.ApiChild()
+    child.start()
+    try:
+        assert child.serves() is False
+    finally:
+        child.stop()
+
+
+@pytest.mark.slow
+def test_the_child_serves_prefects_api() -> None:
+    with api.temporary_api() as child:
+        assert child is not None and child.serves()
+        url = child.wait_ready()
+        with urllib.request.urlopen(f"{url}/health", timeout=10) as answer:
+            assert answer.status == 200
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")

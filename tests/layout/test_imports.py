@@ -45,6 +45,12 @@ BOUNDARIES = [
     ("warehouse", {"httpx", "prefect", "flows", "rich", "extractors.http"}),
     ("flows.report", {"httpx", "prefect", "extractors.http"}),
 ]
+#: The commands' work, run without Prefect's client (``flows.cli.running``), and the
+#: command itself up to the point where it may need Prefect.
+PREFECT_FREE = [
+    "flows.named", "flows.rebuild", "flows.ranges", "flows.nightly", "flows.opendata_refresh",
+    "flows.api", "flows.prefect_rest", "flows.cli", "flows.cli.running",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -54,6 +60,11 @@ BOUNDARIES = [
 def test_module_stays_on_its_side(module: str, forbidden: set[str]) -> None:
     crossed = _imported_by(module) & forbidden
     assert not crossed, f"{module} imports {sorted(crossed)}"
+
+
+@pytest.mark.parametrize("module", PREFECT_FREE)
+def test_a_commands_work_never_loads_prefect(module: str) -> None:
+    assert "prefect" not in _imported_by(module)
 
 
 def _project_imports(path: Path, module: str) -> set[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from extractors.opendata import archive_for
 from flows.config import Settings
-from flows.opendata import refresh
+from flows.opendata_refresh import refresh
 from tests.opendata.dump import record_for, zip_files, zip_list
 from tests.support.pages import expected_question
 from tests.support.siteserver import Fault, SiteServer
