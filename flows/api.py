@@ -43,6 +43,8 @@ CHILD_ENV = {
     "PREFECT__SERVER_FINAL": "1",
 }
 _ADDRESS_IN_USE = 3  # uvicorn's exit status when the port was taken meanwhile
+#: How much lower the child's scheduling priority is than the command's (``nice``).
+CHILD_NICENESS = 10
 #: Seconds for the child to read Prefect's settings and say whether it serves.
 VERDICT_TIMEOUT = 120.0
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy for 127.0.0.1
@@ -68,7 +70,7 @@ class ApiChild:
             env={**os.environ, **CHILD_ENV},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=_child_setup,
         )
 
     def serves(self) -> bool:
@@ -149,7 +151,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent dies (``PR_SET_PDEATHSIG``)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)
+def _child_setup() -> None:
+    """In the child, before exec: a lower priority, so that on a busy machine the
+    command's work goes first (the API has until the run ends to come up); on
+    Linux, SIGTERM when the parent dies (``PR_SET_PDEATHSIG``)."""
+    os.nice(CHILD_NICENESS)
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)
