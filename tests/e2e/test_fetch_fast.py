@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import BIN, anq, query
-from tests.e2e.prefect_reads import artifacts, flow_name, flow_run, running
+from tests.e2e.prefect_reads import PROBE, artifacts, flow_name, flow_run, running
 from tests.e2e.site import FixtureSite
 from tests.support.siteserver import Fault, SiteServer
 
@@ -68,18 +68,10 @@ def test_robots_txt_is_asked_once_then_the_page(fetched: dict[str, Any]) -> None
 
 
 def test_prefect_is_never_imported(tmp_path: Path, prefect_server: dict[str, str]) -> None:
-    probe = (
-        "import sys\n"
-        "from flows.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        "loaded = sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))\n"
-        "print('prefect modules:', loaded)\n"
-        "raise SystemExit(code)\n"
-    )
     with SiteServer(seed=5) as server:
         FixtureSite(server).put(UID, title="Question sans Prefect")
         done = subprocess.run(
-            [sys.executable, "-c", probe, "fetch", UID, "--json",
+            [sys.executable, "-c", PROBE, "fetch", UID, "--json",
              "--db", str(tmp_path / "anq.duckdb"), "--base-url", server.base_url],
             capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
             env={**os.environ, **prefect_server},
@@ -130,17 +122,6 @@ def test_a_stopped_fetch_is_a_failedflow_run(
         "FAILED",
         "anq: fetch run failed: stopped by SIGTERM\n",
     )
-
-
-#: Runs the command and says which of Prefect's modules the process loaded.
-PROBE = (
-    "import sys\n"
-    "from flows.cli import main\n"
-    "code = main(sys.argv[1:])\n"
-    "loaded = sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))\n"
-    "print('prefect modules:', loaded)\n"
-    "raise SystemExit(code)\n"
-)
 
 
 @pytest.fixture(scope="module")
