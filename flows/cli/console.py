@@ -136,7 +136,7 @@ def run_report(settings: Settings, out: str, *, as_json: bool = False) -> int:
 
     con = _open_read_only(settings)
     try:
-        page = build_report(con, Path(out))
+        page = build_report(con, Path(out), now=settings.clock_now())
     finally:
         con.close()
     if as_json:

@@ -90,7 +90,9 @@ class Weekly:
     open_backlog: tuple[int, ...]
 
 
-def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, top: int = 15) -> Path:
+def build_report(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, *, now: dt.datetime, top: int = 15
+) -> Path:
     """Write ``out_dir/index.html`` (the ``top`` ministries by answers in the delay chart)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     delays = ministry_delays(con, top)
@@ -105,7 +107,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, top: int = 15
             [Series("open questions (QE, QOSD)", weekly.open_backlog)],
             "Open written and oral questions at the end of each week",
         ),
-        generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=now.strftime("%Y-%m-%d %H:%M UTC"),
     )
     path = out_dir / "index.html"
     path.write_text(page, encoding="utf-8")

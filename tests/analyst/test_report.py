@@ -17,6 +17,9 @@ from flows.report.charts import nice_ticks
 from flows.report.html import build_report
 from tests.analyst.warehouse_fixture import AGRI, INT, SANTE, apply_migrations, questions
 
+#: The report's "now" (``ANQ_NOW`` for the command).
+NOW = dt.datetime(2024, 3, 1, 6, 30)
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 Attrs = dict[str, str]
@@ -43,7 +46,7 @@ class Elements(HTMLParser):
 
 @pytest.fixture
 def page(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> str:
-    path = build_report(con, tmp_path / "report")
+    path = build_report(con, tmp_path / "report", now=NOW)
     assert path == tmp_path / "report" / "index.html"
     return path.read_text(encoding="utf-8")
 
@@ -130,7 +133,7 @@ def test_page_fetches_nothing(page: str) -> None:
 def test_empty_warehouse_gives_a_page_without_charts(tmp_path: Path) -> None:
     db = duckdb.connect(str(tmp_path / "empty.duckdb"))
     apply_migrations(db)
-    page = build_report(db, tmp_path / "out").read_text(encoding="utf-8")
+    page = build_report(db, tmp_path / "out", now=NOW).read_text(encoding="utf-8")
     db.close()
     assert "No answered written question yet." in page
     assert page.count("No dated question yet.") == 2
@@ -152,7 +155,7 @@ def test_report_renders_in_headless_chromium(
 ) -> None:
     if not (CHROMIUM.exists() or shutil.which("chromium")):
         pytest.skip("/usr/bin/chromium is absent: apt-get install -y chromium (CI installs it)")
-    url = build_report(con, tmp_path / "report").as_uri()
+    url = build_report(con, tmp_path / "report", now=NOW).as_uri()
     shot = tmp_path / "report.png"
     chromium(f"--screenshot={shot}", url, user_data=tmp_path / "profile-shot")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
@@ -182,7 +185,7 @@ def test_scraped_names_are_escaped(tmp_path: Path) -> None:
             DATE '2026-01-01', DATE '2026-01-11', 'answered', now(), now(), now(), 'h')
         """
     )
-    page = build_report(db, tmp_path / "out").read_text(encoding="utf-8")
+    page = build_report(db, tmp_path / "out", now=NOW).read_text(encoding="utf-8")
     db.close()
     assert "<script>alert" not in page
     assert bars(page) == [('Économie & <script>alert(1)</script> "x"', "1", "10", "10")]
@@ -195,3 +198,7 @@ def test_scraped_names_are_escaped(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_nice_ticks(top: float, whole: bool, ticks: list[float]) -> None:
     assert nice_ticks(top, whole=whole) == ticks
+
+
+def test_the_page_is_stamped_with_the_runs_clock(page: str) -> None:
+    assert "2024-03-01 06:30 UTC" in page
