@@ -42,7 +42,8 @@ sys.path.insert(0, str(REPO))
 from extractors.model import Question  # noqa: E402
 from extractors.uid import make_uid  # noqa: E402
 from warehouse.db import session  # noqa: E402
-from warehouse.load import Observation, load_batch  # noqa: E402
+from warehouse.load import load_batch  # noqa: E402
+from warehouse.observation import Observation  # noqa: E402
 from warehouse.runs import start_run  # noqa: E402
 from warehouse.writer import Writer  # noqa: E402
 

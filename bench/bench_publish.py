@@ -49,7 +49,8 @@ from extractors.model import Question  # noqa: E402
 from extractors.uid import parse_uid  # noqa: E402
 from warehouse.compact import compact  # noqa: E402
 from warehouse.db import connect  # noqa: E402
-from warehouse.load import Observation, load_batch  # noqa: E402
+from warehouse.load import load_batch  # noqa: E402
+from warehouse.observation import Observation  # noqa: E402
 from warehouse.publish import WorkingCopy, prepare, publish  # noqa: E402
 from warehouse.runlock import RunLock  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402

@@ -56,7 +56,8 @@ from extractors.uid import make_uid, parse_uid  # noqa: E402
 from tests.support.pages import render_question  # noqa: E402
 from warehouse.archive import RawArchive  # noqa: E402
 from warehouse.db import connect  # noqa: E402
-from warehouse.load import Observation, load_batch  # noqa: E402
+from warehouse.load import load_batch  # noqa: E402
+from warehouse.observation import Observation  # noqa: E402
 from warehouse.runs import finish_run, start_run  # noqa: E402
 from warehouse.warc import RecordAt, Response  # noqa: E402
 

@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 
-from warehouse.load import Observation, load_batch
+from warehouse.load import load_batch
 from warehouse.load_plan import BatchCounts
+from warehouse.observation import Observation
 from warehouse.writer import Writer
 
 log = logging.getLogger("anq.pipeline")

@@ -44,11 +44,8 @@ import duckdb
 
 from warehouse import staging as st
 from warehouse.load_plan import BatchCounts, Plan, check_time, plan_batch, plan_question
-from warehouse.observation import Observation, Outcome
+from warehouse.observation import Observation
 from warehouse.queries import Prior, read_prior, read_question_prior
-
-__all__ = ["Observation", "Outcome", "load_batch", "load_questions"]
-
 
 # ---------------------------------------------------------------- load_batch
 

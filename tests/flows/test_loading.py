@@ -14,8 +14,8 @@ from flows import loading
 from flows.loading import Loader
 from tests.warehouse.conftest import T0, question, seen
 from warehouse.db import session
-from warehouse.load import Observation
 from warehouse.load_plan import BatchCounts
+from warehouse.observation import Observation
 from warehouse.runs import start_run
 from warehouse.writer import Writer
 

@@ -15,7 +15,7 @@ from extractors.model import Question
 from extractors.uid import Uid, make_uid
 from warehouse.archive import RawArchive
 from warehouse.db import connect
-from warehouse.load import Observation
+from warehouse.observation import Observation
 from warehouse.runs import start_run
 
 if TYPE_CHECKING:

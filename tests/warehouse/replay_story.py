@@ -18,7 +18,8 @@ from tests.warehouse.conftest import T0, answered, question, rows, uid
 from warehouse import warc, warcfile
 from warehouse.archive import RawArchive, Stored
 from warehouse.db import connect
-from warehouse.load import Observation, load_batch
+from warehouse.load import load_batch
+from warehouse.observation import Observation
 from warehouse.replay import ReplayResult, reparse_file
 from warehouse.runlock import RunLock
 

@@ -18,7 +18,8 @@ import pytest
 from extractors.model import QUESTION_COLUMNS, STATUSES
 from tests.warehouse.conftest import T0, answered, question, rows, seen, uid
 from warehouse.db import connect
-from warehouse.load import Observation, load_batch
+from warehouse.load import load_batch
+from warehouse.observation import Observation
 from warehouse.runs import start_run
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from tests.warehouse.conftest import T0, answered, question, rows, seen, uid
-from warehouse.load import Observation, load_batch, load_questions
+from warehouse.load import load_batch, load_questions
 from warehouse.load_plan import BatchCounts
+from warehouse.observation import Observation
 
 DAY = dt.timedelta(days=1)
 SHA_A, SHA_B = "a" * 64, "b" * 64
