@@ -45,6 +45,10 @@ CHILD_ENV = {
 _ADDRESS_IN_USE = 3  # uvicorn's exit status when the port was taken meanwhile
 #: How much lower the child's scheduling priority is than the command's (``nice``).
 CHILD_NICENESS = 10
+#: Seconds the child has to exit on SIGTERM before SIGKILL: uvicorn finishes starting
+#: first (a first run's migrations), and a stopped command has seconds to exit
+#: (``flows.stopping.GRACE``); SQLite takes back a half-done transaction.
+STOP_WAIT = 1.5
 #: Seconds for the child to read Prefect's settings and say whether it serves.
 VERDICT_TIMEOUT = 120.0
 _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy for 127.0.0.1
@@ -109,7 +113,7 @@ class ApiChild:
         raise RuntimeError(f"temporary Prefect API not up after {self.startup_timeout:g} s")
 
     def stop(self) -> None:
-        """Stop the API (SIGTERM, then SIGKILL after 5 s); idempotent."""
+        """Stop the API (SIGTERM, then SIGKILL after :data:`STOP_WAIT` s); idempotent."""
         proc, self.proc = self.proc, None
         if proc is None:
             return
@@ -119,7 +123,7 @@ class ApiChild:
             return
         proc.terminate()
         try:
-            proc.wait(timeout=5)
+            proc.wait(timeout=STOP_WAIT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -36,9 +36,6 @@ TIMEOUT = 10.0
 #: Answers Prefect's client retries, how many times, and the longest pause between.
 RETRY_STATUSES = frozenset({408, 429, 502, 503})
 RETRIES, MAX_PAUSE = 5, 10.0
-#: Seconds a failed run waits for its flow run to be created (less than a stopped
-#: run's grace, ``flows.stopping.GRACE``).
-FAILED_WAIT = 2.0
 
 STATE_NAMES = {
     "RUNNING": "Running",
@@ -171,14 +168,19 @@ class RecordedRun:
             raise PrefectApiError(f"Prefect API: {type(made).__name__}: {made}")
         return made
 
-    def run_id(self, wait: bool) -> str | None:
-        """The run's id for the ``runs`` table: None if it is not made yet (without
-        ``wait``) or could not be (that error is raised when the run is ended)."""
-        try:
-            made = self.run(None if wait else 0)
-        except PrefectApiError:
-            return None
-        return None if made is None else made.id
+    def settled(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for the run to be made, or to fail; whether either
+        happened."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def run_id(self) -> str | None:
+        """The run's id for the ``runs`` table, without waiting: None if it is not made
+        yet, or could not be (that error is raised when the run is ended)."""
+        made = self._made
+        return made.id if isinstance(made, RestFlowRun) else None
 
     def artifact(self, key: str, markdown: str, description: str) -> None:
         """Attach a markdown artifact to the run once it is made (none if it could not be:
@@ -197,18 +199,23 @@ class RecordedRun:
 
 @contextmanager
 def recorded_run(
-    api: str | Callable[[], str], flow: str, parameters: dict[str, Any]
+    api: str | Callable[[], str],
+    flow: str,
+    parameters: dict[str, Any],
+    *,
+    hurried: Callable[[BaseException], bool] = lambda err: False,
 ) -> Iterator[RecordedRun]:
     """A flow run for the block's length (:class:`RecordedRun`): completed if it
     returns, failed if it raises an error, crashed if it is interrupted (Ctrl-C, a
-    signal). A failed block waits :data:`FAILED_WAIT` s at most for a run still
-    being made, an interrupted one not at all (a stopped run has seconds to exit):
-    a run not made by then stays unrecorded, and the log says so."""
+    signal). A failed block waits for a run still being made; an interrupted one,
+    or one whose error is ``hurried`` (a stop: the process has seconds to exit),
+    does not: a run not made by then stays unrecorded, and the log says so."""
     record = RecordedRun(api, flow, parameters)
     try:
         yield record
     except Exception as err:
-        _end_failed(record, "FAILED", f"{type(err).__name__}: {err}", FAILED_WAIT)
+        wait = 0 if hurried(err) else None
+        _end_failed(record, "FAILED", f"{type(err).__name__}: {err}", wait)
         raise
     except BaseException as err:
         _end_failed(record, "CRASHED", f"interrupted: {type(err).__name__} {err}".strip(), 0)
@@ -221,7 +228,7 @@ def recorded_run(
         record.close()
 
 
-def _end_failed(record: RecordedRun, state: str, message: str, wait: float) -> None:
+def _end_failed(record: RecordedRun, state: str, message: str, wait: float | None) -> None:
     try:
         made = record.run(wait)
     except PrefectApiError as err:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -36,9 +36,21 @@ from warehouse.writer import Writer
 
 #: Publishes a finished run's report: (flow, run id, markdown report).
 ReportSink = Callable[[str, str, str], None]
-#: The Prefect flow run a run is recorded under: its id, or a function giving it once
-#: known (its argument: whether to wait for it), or None.
-FlowRunId = str | Callable[[bool], str | None] | None
+
+
+class PendingFlowRun(Protocol):
+    """A Prefect flow run still being made while the run works
+    (``flows.prefect_rest.RecordedRun``)."""
+
+    def settled(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for it to be made, or to fail; whether either happened."""
+
+    def run_id(self) -> str | None:
+        """Its id; None while it is not made, or if it could not be."""
+
+
+#: The Prefect flow run a run is recorded under: its id, one still being made, or None.
+FlowRunId = str | PendingFlowRun | None
 #: Runs one batch of a run (``Run.batch``, or the flows' Prefect task around it).
 RunBatch = Callable[["Run", list[Target]], BatchResult]
 
@@ -174,7 +186,8 @@ def open_run(
     ``report_to`` shows the run report (default: an artifact of the current
     Prefect flow run). ``client``: the caller's client for the site (it
     closes it), so the robots.txt it has read serves the run. A
-    ``prefect_flow_run_id`` given as a function is asked for when the run ends.
+    :class:`PendingFlowRun` is waited for when the run ends (a stop signal ends
+    the wait).
     """
     from flows.report import run_report as reporting
 
@@ -204,7 +217,7 @@ def open_run(
             yield run
             run.flush()
             with run.reading() as con:
-                flow_run = _flow_run_id(prefect_flow_run_id, wait=True)
+                flow_run = _awaited(prefect_flow_run_id, stopper.check)
                 alarms, report = _record_end(con, run, flow_run)
         except BaseException as err:
             end(err)
@@ -256,7 +269,7 @@ def _ender(
         state = "failed" if isinstance(err, Exception) else "crashed"
         stopped = isinstance(err, RunStopped)
         reason = str(err) if stopped else f"{type(err).__name__}: {err}"
-        _finish(settings, flow, run_id, state, reason, _flow_run_id(flow_run, wait=False))
+        _finish(settings, flow, run_id, state, reason, _known(flow_run))
         copy.publish()
         if stopped:
             stopper.exit_soon()
@@ -285,13 +298,15 @@ def _finish(
     notify_failure(flow, run_id, state, message, settings.notify_block)
 
 
-def _flow_run_id(given: FlowRunId, *, wait: bool) -> str | None:
-    """The Prefect flow run's id; a failed run takes it only if already known."""
+def _awaited(given: FlowRunId, check: Callable[[], None]) -> str | None:
+    """The Prefect flow run's id, once a pending one is made or failed to be."""
     if given is None or isinstance(given, str):
         return given
-    if wait:
-        return given(True)
-    try:
-        return given(False)
-    except Exception:  # the run's own failure is what gets reported
-        return None
+    while not given.settled(0.2):
+        check()
+    return given.run_id()
+
+
+def _known(given: FlowRunId) -> str | None:
+    """The Prefect flow run's id if known now (a failed run does not wait)."""
+    return given if given is None or isinstance(given, str) else given.run_id()

@@ -24,6 +24,7 @@ from flows.prefect_rest import PrefectApiError, api_url, recorded_run
 if TYPE_CHECKING:
     from extractors.http.client import PoliteClient
     from flows.api import ApiChild
+    from flows.runner import PendingFlowRun
 
 #: The commands whose client reads robots.txt before anything else (:func:`direct_client`).
 NETWORK_DIRECT = frozenset({"fetch", "backfill", "sync"})
@@ -161,12 +162,12 @@ def _start_direct(
 
     summary: dict[str, Any] | None = None
     try:
-        with recorded_run(api, name, kwargs) as flow_run, progress_bar():
+        with recorded_run(api, name, kwargs, hurried=_stopped) as flow_run, progress_bar():
 
             def report_to(flow: str, run_id: str, report: str) -> None:
                 flow_run.artifact(artifact_key(flow), report, f"anq {flow} run {run_id}")
 
-            summary = _work(name, kwargs, settings, flow_run.run_id, report_to, client)
+            summary = _work(name, kwargs, settings, flow_run, report_to, client)
     except PrefectApiError as err:
         said = "could not run" if summary is None else "ran, but Prefect did not record it"
         raise Fail(EXIT_FAILED, f"{name} {said}: {_one_line(err)}") from None
@@ -185,7 +186,7 @@ def _work(
     name: str,
     kwargs: dict[str, Any],
     settings: Settings,
-    flow_run: Callable[[bool], str | None],
+    flow_run: PendingFlowRun,
     report_to: Callable[[str, str, str], None],
     client: PoliteClient | None,
 ) -> dict[str, Any]:
@@ -221,6 +222,13 @@ def _work(
         kwargs["uids"], kwargs["force"], settings, kwargs,
         prefect_flow_run_id=flow_run, report_to=report_to, client=client,
     )  # fmt: skip
+
+
+def _stopped(err: BaseException) -> bool:
+    """Whether the run ended on a stop signal (its process then has seconds to exit)."""
+    from flows.stopping import RunStopped
+
+    return isinstance(err, RunStopped)
 
 
 def _one_line(text: object) -> str:

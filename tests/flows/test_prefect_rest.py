@@ -99,14 +99,15 @@ def test_a_starting_api_gets_the_run_once_it_answers(api: _Api) -> None:
         return api.url
 
     record = RecordedRun(starting, "sync", {})
-    before = record.run_id(wait=False)
+    before = (record.settled(0.2), record.run_id())
     up.set()
-    assert (before, record.run_id(wait=True), api.calls) == (
-        None,
-        "id-2",
+    after = (record.settled(30), record.run_id())
+    record.close()
+    assert (before, after, api.calls) == (
+        (False, None),
+        (True, "id-2"),
         ["/api/flows/", "/api/flow_runs/"],
     )
-    record.close()
 
 
 def test_an_api_that_never_starts_is_said_when_the_run_ends() -> None:
@@ -119,5 +120,6 @@ def test_an_api_that_never_starts_is_said_when_the_run_ends() -> None:
         recorded_run(broken, "sync", {}) as record,
     ):
         record.artifact("anq-sync-report", "# report", "the run's report")  # not made: none
-        ids.append(record.run_id(wait=True))
+        record.settled(30)
+        ids.append(record.run_id())
     assert ids == [None]

@@ -21,7 +21,7 @@ import pytest
 
 from tests.e2e.conftest import Done, anq, query
 from tests.e2e.site import FixtureSite
-from tests.resilience.conftest import STARTUP, wait_for
+from tests.resilience.conftest import STARTUP, dyn_requests, wait_for
 from tests.support.silentsite import SilentSite
 from tests.support.siteserver import SiteServer
 from warehouse.runlock import RunLock
@@ -104,3 +104,27 @@ def test_the_next_run_completes(story: dict[str, Any]) -> None:
     """The lock itself was taken and let go above; here a whole run goes through."""
     assert story["next"].code == 0, story["next"].err[-3000:]
     assert story["runs_after"] == [("failed",), ("completed",)]
+
+
+def test_a_run_waiting_for_a_starting_prefect_api_stops_within_seconds(
+    tmp_path: Path, procs: Any
+) -> None:
+    """Its pages are in, and the temporary API of a Prefect home never used is still
+    creating its database (seconds): the wait for it ends on the signal too."""
+    db = tmp_path / "anq.duckdb"
+    with SiteServer(seed=8) as server:
+        FixtureSite(server).put(UID, title="Titre")
+        run = procs(_fetch_args(db, server.base_url), tmp_path / "run",
+                    env={"PREFECT_HOME": str(tmp_path / "new-prefect-home")})  # fmt: skip
+        wait_for(lambda: dyn_requests(server) > 0 or not run.running(), STARTUP, "the page")
+        time.sleep(0.5)  # the page loaded; the API is still starting
+        sent = time.monotonic()
+        os.kill(run.pid, signal.SIGTERM)
+        done: Done = run.wait(timeout=60)
+        took = time.monotonic() - sent
+    assert (done.code, done.err.splitlines()[-1:], took < STOP_WITHIN) == (
+        1,
+        ["anq: fetch run failed: stopped by SIGTERM"],
+        True,
+    ), done.err[-3000:]
+    assert query(db, "SELECT state, message FROM runs") == [("failed", "stopped by SIGTERM")]
