@@ -36,6 +36,8 @@ TIMEOUT = 10.0
 #: Answers Prefect's client retries, how many times, and the longest pause between.
 RETRY_STATUSES = frozenset({408, 429, 502, 503})
 RETRIES, MAX_PAUSE = 5, 10.0
+#: Log entries per request.
+LOG_CHUNK = 500
 
 STATE_NAMES = {
     "RUNNING": "Running",
@@ -97,10 +99,20 @@ class RestFlowRun:
         }
         self._call("artifacts/", body)
 
+    def logs(self, entries: list[dict[str, Any]]) -> None:
+        """Add log entries (name, level, message, timestamp) to the run."""
+        for start in range(0, len(entries), LOG_CHUNK):
+            chunk = [{**e, "flow_run_id": self.id} for e in entries[start : start + LOG_CHUNK]]
+            self._post("logs/", chunk)
+
     def close(self) -> None:
         self._http.close()
 
     def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = self._post(path, body).json()
+        return answer
+
+    def _post(self, path: str, body: object) -> httpx.Response:
         """POST ``body``; answers Prefect's own client retries (a busy database: 503)
         are retried as it does, after their Retry-After or a growing pause."""
         for attempt in range(RETRIES + 1):
@@ -116,8 +128,7 @@ class RestFlowRun:
             raise PrefectApiError(
                 f"Prefect API {response.url} answered {response.status_code}: {reason}"
             )
-        answer: dict[str, Any] = response.json()
-        return answer
+        return response
 
 
 def _pause(retry_after: str | None, attempt: int) -> float:
@@ -191,6 +202,11 @@ class RecordedRun:
             return
         assert made is not None
         made.artifact(key, markdown, description)
+
+    def logs(self, entries: list[dict[str, Any]]) -> None:
+        """Add log entries to the run if it is made (else they are dropped)."""
+        if isinstance(self._made, RestFlowRun):
+            self._made.logs(entries)
 
     def close(self) -> None:
         if isinstance(self._made, RestFlowRun):

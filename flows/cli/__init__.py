@@ -2,8 +2,9 @@
 
 Each command's options come from the options table (``flows.config``): a
 command shows and takes only the rows that name it. Commands that fetch or
-load run a Prefect flow (``flows.cli.running``); ``stats``, ``export`` and
-``report`` never import Prefect, so they start instantly. Exit status: 0 when
+load do a flow's work and record it as a Prefect flow run
+(``flows.cli.running``); ``stats``, ``export`` and ``report`` never start
+Prefect, so they start instantly. Exit status: 0 when
 the run completed (pages recorded as failures included), 1 when the run
 itself failed (e.g. a drift alarm), 2 for a bad option, 3 when the database
 is held by another run, 4 when the base URL does not answer at start.

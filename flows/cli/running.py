@@ -158,11 +158,16 @@ def _start_direct(
     """``name``'s work in this process, its flow run recorded at ``api``
     (:class:`flows.prefect_rest.RecordedRun`)."""
     from flows.cli.console import progress_bar
+    from flows.prefect_logs import sent_logs
     from flows.report.run_report import artifact_key
 
     summary: dict[str, Any] | None = None
     try:
-        with recorded_run(api, name, kwargs, hurried=_stopped) as flow_run, progress_bar():
+        with (
+            recorded_run(api, name, kwargs, hurried=_stopped) as flow_run,
+            sent_logs(flow_run),
+            progress_bar(),
+        ):
 
             def report_to(flow: str, run_id: str, report: str) -> None:
                 flow_run.artifact(artifact_key(flow), report, f"anq {flow} run {run_id}")

@@ -44,3 +44,11 @@ def running(api: str, flow: str) -> bool:
     answer = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
     answer.raise_for_status()
     return bool(answer.json())
+
+
+def logs(api: str, run_id: str) -> list[dict[str, Any]]:
+    body = {"logs": {"flow_run_id": {"any_": [run_id]}}}
+    answer = httpx.post(f"{api}/logs/filter", json=body, timeout=10)
+    answer.raise_for_status()
+    found: list[dict[str, Any]] = answer.json()
+    return found

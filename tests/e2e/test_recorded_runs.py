@@ -22,7 +22,7 @@ import pytest
 from flows.cli import running
 from flows.config_resolve import resolve
 from tests.e2e.conftest import anq, query
-from tests.e2e.prefect_reads import PROBE, artifacts, flow_name, flow_run
+from tests.e2e.prefect_reads import PROBE, artifacts, flow_name, flow_run, logs
 from tests.e2e.site import FixtureSite
 from tests.support.siteserver import SiteServer
 
@@ -80,6 +80,12 @@ def test_the_backfill_is_a_completed_flow_run_with_its_report(backfilled: dict[s
         "COMPLETED",
     )
     assert (artifact["key"], artifact["data"]) == ("anq-backfill-report", report)
+
+
+def test_the_backfills_log_records_are_the_flow_runs_logs(backfilled: dict[str, Any]) -> None:
+    ((run_id, _),) = backfilled["rows"]
+    messages = [entry["message"] for entry in logs(backfilled["api"], run_id)]
+    assert "L16 QE: 3 numbers done from 1" in messages, messages
 
 
 def test_a_sync_on_the_temporary_api_never_imports_prefect(synced: dict[str, Any]) -> None:

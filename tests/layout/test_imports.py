@@ -49,7 +49,7 @@ BOUNDARIES = [
 #: command itself up to the point where it may need Prefect.
 PREFECT_FREE = [
     "flows.named", "flows.rebuild", "flows.ranges", "flows.nightly", "flows.opendata_refresh",
-    "flows.api", "flows.prefect_rest", "flows.cli", "flows.cli.running",
+    "flows.api", "flows.prefect_rest", "flows.prefect_logs", "flows.cli", "flows.cli.running",
 ]  # fmt: skip
 
 
