@@ -10,10 +10,8 @@ Prefect-facing parts (logger, artifact) are isolated in
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
@@ -30,7 +28,7 @@ from warehouse.archive import RawArchive
 from warehouse.db import session
 from warehouse.observation import Target
 from warehouse.publish import WorkingCopy
-from warehouse.runlock import RunLock
+from warehouse.runlock import hold_run_lock
 from warehouse.runs import finish_run, start_run
 from warehouse.writer import Writer
 
@@ -135,37 +133,6 @@ class Run:
             "requests": self.totals.requests,
             "pages_asked": self.totals.pages_asked,
         }
-
-
-_held: dict[Path, int] = {}
-_locks: dict[Path, RunLock] = {}
-_held_guard = threading.Lock()
-
-
-@contextmanager
-def hold_run_lock(db: Path) -> Iterator[None]:
-    """Hold the run lock of ``db``; re-entrant within this process.
-
-    The CLI takes the lock before starting Prefect (a second run fails fast,
-    before the API starts) and the flow takes it again (deployments have no
-    CLI): flock would refuse the second taker in the same process, so count.
-    """
-    key = db.resolve()
-    with _held_guard:
-        if key in _held:
-            _held[key] += 1
-        else:
-            lock = RunLock(db)
-            lock.acquire()
-            _locks[key], _held[key] = lock, 1
-    try:
-        yield
-    finally:
-        with _held_guard:
-            _held[key] -= 1
-            if _held[key] == 0:
-                del _held[key]
-                _locks.pop(key).release()
 
 
 @contextmanager

@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -106,3 +109,34 @@ def _read_pid(fd: int) -> int | None:
         return int(text) if text else None
     except (OSError, ValueError):
         return None
+
+
+_held: dict[Path, int] = {}
+_locks: dict[Path, RunLock] = {}
+_held_guard = threading.Lock()
+
+
+@contextmanager
+def hold_run_lock(db: Path) -> Iterator[None]:
+    """Hold the run lock of ``db``; re-entrant within this process.
+
+    The command takes the lock before anything else (a second run fails fast)
+    and the run takes it again (deployed flows have no command): flock would
+    refuse the second taker in the same process, so count.
+    """
+    key = db.resolve()
+    with _held_guard:
+        if key in _held:
+            _held[key] += 1
+        else:
+            lock = RunLock(db)
+            lock.acquire()
+            _locks[key], _held[key] = lock, 1
+    try:
+        yield
+    finally:
+        with _held_guard:
+            _held[key] -= 1
+            if _held[key] == 0:
+                del _held[key]
+                _locks.pop(key).release()

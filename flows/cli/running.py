@@ -57,8 +57,7 @@ def run_flow(
     """
     from flows.api import temporary_api
     from flows.cli.console import print_summary
-    from flows.runner import hold_run_lock
-    from warehouse.runlock import RunLocked
+    from warehouse.runlock import RunLocked, hold_run_lock
 
     kwargs = {**params, "options": as_options(settings)}
     for key, value in PREFECT_DEFAULTS.items():  # before the API's child or Prefect starts

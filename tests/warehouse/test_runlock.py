@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.runlock import RunLock, RunLocked
+from warehouse.runlock import RunLock, RunLocked, hold_run_lock
 
 
 def test_run_lock_refuses_a_second_holder_and_names_the_first(db_path: Path) -> None:
@@ -78,3 +78,13 @@ def test_run_lock_left_by_a_killed_run_is_taken(db_path: Path) -> None:
     subprocess.run([sys.executable, "-c", code, str(db_path)], check=True)
     with RunLock(db_path) as lock:
         assert lock.path.read_text().strip() == str(os.getpid())
+
+
+def test_the_lock_held_twice_in_one_process_is_let_go_with_the_outer_hold(db_path: Path) -> None:
+    with hold_run_lock(db_path):
+        with hold_run_lock(db_path):  # the command, then its run
+            pass
+        with pytest.raises(RunLocked):
+            RunLock(db_path).acquire()  # the outer hold still has it
+    with RunLock(db_path) as again:
+        assert again.held
