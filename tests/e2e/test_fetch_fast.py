@@ -22,7 +22,8 @@ import pytest
 from tests.e2e.conftest import BIN, anq, query
 from tests.e2e.prefect_reads import PROBE, artifacts, flow_name, flow_run, running
 from tests.e2e.site import FixtureSite
-from tests.support.siteserver import Fault, SiteServer
+from tests.support.silentsite import SilentSite
+from tests.support.siteserver import SiteServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -91,22 +92,22 @@ def test_an_unanswering_prefect_api_fails_in_one_line_and_writes_nothing(tmp_pat
     assert done.err.startswith("anq: fetch could not run: Prefect API"), done.err
 
 
-def test_a_stopped_fetch_is_a_failedflow_run(
+def test_a_stopped_fetch_is_a_failed_flow_run(
     tmp_path: Path, prefect_server: dict[str, str]
 ) -> None:
+    """Signalled while its page request hangs: the run is RUNNING in the server and
+    inside its work (the flow run is created first, so RUNNING alone is too early)."""
     db = tmp_path / "anq.duckdb"
-    with SiteServer(seed=7) as server:
-        FixtureSite(server).put(UID, title="Question lente")
-        server.add_fault(Fault.slow(60), pattern="/dyn/*")
+    with SilentSite() as site:
         command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "flows.cli"]
         proc = subprocess.Popen(
-            [*command, "fetch", UID, "--db", str(db), "--base-url", server.base_url],
+            [*command, "fetch", UID, "--db", str(db), "--base-url", site.base_url],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, **prefect_server},
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 120
-            while not running(prefect_server["PREFECT_API_URL"], "fetch"):
+            while not (site.held and running(prefect_server["PREFECT_API_URL"], "fetch")):
                 assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
                 time.sleep(0.1)
             proc.send_signal(signal.SIGTERM)

@@ -117,7 +117,7 @@ def test_a_run_waiting_for_a_starting_prefect_api_stops_within_seconds(
         run = procs(_fetch_args(db, server.base_url), tmp_path / "run",
                     env={"PREFECT_HOME": str(tmp_path / "new-prefect-home")})  # fmt: skip
         wait_for(lambda: dyn_requests(server) > 0 or not run.running(), STARTUP, "the page")
-        time.sleep(0.5)  # the page loaded; the API is still starting
+        time.sleep(0.2)  # the page loading or loaded; the API still starting (seconds)
         sent = time.monotonic()
         os.kill(run.pid, signal.SIGTERM)
         done: Done = run.wait(timeout=60)
