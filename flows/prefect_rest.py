@@ -168,10 +168,8 @@ class RecordedRun:
     def run(self, timeout: float | None = None) -> RestFlowRun | None:
         """The created run, waiting up to ``timeout`` s (None: until its API answered
         or failed to); None if it is not made yet."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                return None
+        if not self.settled(timeout):
+            return None
         made = self._made
         if isinstance(made, PrefectApiError):
             raise made
@@ -179,9 +177,9 @@ class RecordedRun:
             raise PrefectApiError(f"Prefect API: {type(made).__name__}: {made}")
         return made
 
-    def settled(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` s for the run to be made, or to fail; whether either
-        happened."""
+    def settled(self, timeout: float | None) -> bool:
+        """Wait up to ``timeout`` s (None: no limit) for the run to be made, or to fail;
+        whether either happened."""
         if self._thread is not None:
             self._thread.join(timeout)
             return not self._thread.is_alive()

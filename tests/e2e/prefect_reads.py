@@ -30,25 +30,22 @@ def flow_name(api: str, flow_id: str) -> str:
 
 
 def artifacts(api: str, run_id: str) -> list[dict[str, Any]]:
-    body = {"artifacts": {"flow_run_id": {"any_": [run_id]}}}
-    answer = httpx.post(f"{api}/artifacts/filter", json=body, timeout=10)
-    answer.raise_for_status()
-    found: list[dict[str, Any]] = answer.json()
-    return found
+    return _filter(api, "artifacts", {"artifacts": {"flow_run_id": {"any_": [run_id]}}})
+
+
+def logs(api: str, run_id: str) -> list[dict[str, Any]]:
+    return _filter(api, "logs", {"logs": {"flow_run_id": {"any_": [run_id]}}})
 
 
 def running(api: str, flow: str) -> bool:
     """Whether a run of ``flow`` is RUNNING."""
     body = {"flows": {"name": {"any_": [flow]}},
             "flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}}  # fmt: skip
-    answer = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
-    answer.raise_for_status()
-    return bool(answer.json())
+    return bool(_filter(api, "flow_runs", body))
 
 
-def logs(api: str, run_id: str) -> list[dict[str, Any]]:
-    body = {"logs": {"flow_run_id": {"any_": [run_id]}}}
-    answer = httpx.post(f"{api}/logs/filter", json=body, timeout=10)
+def _filter(api: str, what: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    answer = httpx.post(f"{api}/{what}/filter", json=body, timeout=10)
     answer.raise_for_status()
     found: list[dict[str, Any]] = answer.json()
     return found
