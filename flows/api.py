@@ -43,8 +43,6 @@ CHILD_ENV = {
     "PREFECT__SERVER_FINAL": "1",
 }
 _ADDRESS_IN_USE = 3  # uvicorn's exit status when the port was taken meanwhile
-#: How much lower the child's scheduling priority is than the command's (``nice``).
-CHILD_NICENESS = 10
 #: Seconds the child has to exit on SIGTERM before SIGKILL: uvicorn finishes starting
 #: first (a first run's migrations), and a stopped command has seconds to exit
 #: (``flows.stopping.GRACE``); SQLite takes back a half-done transaction.
@@ -74,7 +72,7 @@ class ApiChild:
             env={**os.environ, **CHILD_ENV},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            preexec_fn=_child_setup,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
 
     def serves(self) -> bool:
@@ -155,11 +153,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _child_setup() -> None:
-    """In the child, before exec: a lower priority, so that on a busy machine the
-    command's work goes first (the API has until the run ends to come up); on
-    Linux, SIGTERM when the parent dies (``PR_SET_PDEATHSIG``)."""
-    os.nice(CHILD_NICENESS)
-    if sys.platform == "linux":
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (``PR_SET_PDEATHSIG``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)
